@@ -13,18 +13,51 @@
  *  RCPT: with relay.local_domains set, a recipient outside them is relaying;
  *    allowed for a matched entry with relay: true, or an authenticated user
  *    when relay.authenticated is true; otherwise refused with relay.reply.
- *  monitor: any refusal becomes continue with would_refuse set. The mode of
- *    an outsider refusal is monitor when the global mode is monitor or any
- *    enabled provider's effective mode is monitor (the lockdown is only as
- *    strict as its least strict enabled profile); a relay refusal uses the
- *    matched entry's effective mode.
+ *  monitor: any refusal becomes continue with monitored set and "would"
+ *    holding the refusal. The mode of an outsider refusal is monitor when
+ *    the global mode is monitor or any enabled provider's effective mode is
+ *    monitor (the lockdown is only as strict as its least strict enabled
+ *    profile); a relay refusal uses the matched entry's effective mode
+ *    (trusted entries have the global mode).
  *  A missing port is treated as locked; a missing config or session is an
  *    internal error and gives tempfail.
+ *
+ * Details the paragraph above leaves open:
+ *  - "accept when nothing later could refuse": no deferred refusal pending
+ *    and relay either not judged (no local_domains) or allowed (relay: true).
+ *  - unknown_client is applied at connect whatever refuse.at says; "accept"
+ *    lets the connection through unjudged, like an unlocked port. Its
+ *    refusals use the outsider mode.
+ *  - A relay refusal of a client with no matched entry (an authenticated
+ *    outsider, or one let through by monitor) uses the outsider mode.
+ *  - MAIL and RCPT on a session policy_connect() never filled (connected
+ *    false) are internal errors, so a zeroed session can never accept.
+ *  - A deferred refusal stays pending for the whole connection: every MAIL
+ *    without authentication is refused again.
+ *
+ * Reasons (one token each, listed in lockdownctl(1)):
+ *  port-not-locked  port outside scope.ports (accept, not judged)
+ *  unknown-client   no usable client address (unknown_client applies)
+ *  provider         client in an enabled provider profile
+ *  trusted          client in a trusted entry
+ *  not-listed       client in neither: refused (also the MAIL refusal of
+ *                   a deferred one)
+ *  deferred         not-listed, refusal deferred to MAIL (refuse.at: mail)
+ *  authenticated    MAIL with SMTP AUTH lifts a deferred refusal; RCPT
+ *                   relaying allowed by relay.authenticated
+ *  local-recipient  RCPT to a local domain, or without a domain
+ *  relay-allowed    RCPT relaying by an entry with relay: true
+ *  relay-denied     RCPT relaying refused
+ *  relay-not-judged RCPT with no relay.local_domains configured
+ *  internal-error   missing config, session or state: tempfail
+ * MAIL without a pending refusal, and MAIL/RCPT on an unjudged session,
+ * repeat the connect reason.
  */
 #ifndef LOCKDOWN_POLICY_H
 #define LOCKDOWN_POLICY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "addr.h"
 #include "config.h"
@@ -66,6 +99,9 @@ typedef struct ld_session {
     bool refused_deferred; /* refusal waiting for MAIL */
     bool authenticated;
     int entry;     /* matched entry or -1 */
+    bool connected;      /* set by policy_connect(); false: internal error */
+    int disabled_entry;  /* disabled profile holding the client, or -1 */
+    const char *reason;  /* connect reason, repeated by later stages */
 } ld_session;
 
 void policy_connect(const ld_config *c, const ld_conn_facts *f,
@@ -91,8 +127,28 @@ const char *policy_action_name(enum ld_action a);
  * "reject", "tempfail", or "would-reject"/"would-tempfail" when monitored. */
 const char *policy_verdict_word(const ld_verdict *v);
 
-/* Domain part of an address ("<user@Example.COM>" -> "Example.COM"),
- * copied into buf; NULL when there is none. */
+/*
+ * All stages at once, as lockdownctl check and the tests ask: connect, then
+ * MAIL (auth_user as for policy_mail), then RCPT when rcpt_domain is not
+ * NULL ("" is a local recipient). Stops at the first verdict that is not a
+ * plain continue (accept, reject, tempfail, or a monitored refusal) and
+ * returns it; otherwise the last stage's.
+ */
+void policy_evaluate(const ld_config *c, const ld_conn_facts *f,
+                     const char *auth_user, const char *rcpt_domain,
+                     ld_verdict *v);
+
+/*
+ * Domain part of an address, copied into buf (case kept):
+ *   "<user@Example.COM>", "user@Example.COM"  -> "Example.COM"
+ *   "<@a,@b:user@host>" (source route)        -> "host"
+ *   "<\"a@b\"@host>" (quoted local part)      -> "host"
+ * NULL when there is none ("<>", "postmaster", "user@", malformed quote or
+ * route). A domain that does not fit in buf gives LD_RCPT_DOMAIN_TOOLONG,
+ * which is never a local domain, so relaying is still judged (fail closed).
+ * Reentrant, no allocation; buf is never overrun.
+ */
+#define LD_RCPT_DOMAIN_TOOLONG "[domain-too-long]"
 const char *policy_rcpt_domain(const char *rcpt, char *buf, size_t buflen);
 
 #endif

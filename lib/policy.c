@@ -1,0 +1,467 @@
+/*
+ * policy.c - the lockdown decision (semantics in policy.h).
+ *
+ * Every function here only reads the config and writes the caller's
+ * session and verdict: no allocation, no locks, no I/O, so the daemon can
+ * call it from any number of threads on a shared config.
+ */
+#include <string.h>
+
+#include "policy.h"
+
+/* ld_reply.text is not const; these are never written through. */
+static char internal_text[] = "Internal error, try again later";
+static char unknown_text[] = "Client address unknown, try again later";
+static const ld_reply reply_internal = {"451", "4.3.0", internal_text};
+static const ld_reply reply_unknown = {"451", "4.7.1", unknown_text};
+
+static void verdict_init(ld_verdict *v, enum ld_stage stage, int entry)
+{
+    v->action = LD_CONTINUE;
+    v->would = LD_CONTINUE;
+    v->monitored = false;
+    v->stage = stage;
+    v->entry = entry;
+    v->disabled_entry = -1;
+    v->reason = NULL;
+    v->reply = NULL;
+}
+
+static void verdict_pass(ld_verdict *v, enum ld_action action,
+                         const char *reason)
+{
+    v->action = action;
+    v->would = action;
+    v->monitored = false;
+    v->reason = reason;
+    v->reply = NULL;
+}
+
+/* A refusal, softened to continue when the mode that governs it is
+ * monitor. The reply is kept so that the log can say what would have been
+ * sent. */
+static void verdict_refuse(ld_verdict *v, enum ld_action action,
+                           const char *reason, const ld_reply *reply,
+                           enum ld_mode mode)
+{
+    v->would = action;
+    v->reason = reason;
+    v->reply = reply;
+    if (mode == LD_MODE_MONITOR) {
+        v->action = LD_CONTINUE;
+        v->monitored = true;
+    } else {
+        v->action = action;
+        v->monitored = false;
+    }
+}
+
+/* Fail closed: never monitored, whatever the mode. */
+static void verdict_internal(ld_verdict *v, enum ld_stage stage)
+{
+    verdict_init(v, stage, -1);
+    v->action = LD_TEMPFAIL;
+    v->would = LD_TEMPFAIL;
+    v->reason = "internal-error";
+    v->reply = &reply_internal;
+}
+
+/* An outsider is let through as soon as one enabled profile is in monitor
+ * mode: otherwise monitoring a new provider would still refuse its servers
+ * while they are being added. */
+static enum ld_mode policy_outsider_mode(const ld_config *c)
+{
+    size_t i;
+
+    if (c->mode == LD_MODE_MONITOR) {
+        return LD_MODE_MONITOR;
+    }
+    for (i = 0; i < c->nproviders && i < c->nentries; i++) {
+        const ld_entry *e = &c->entries[i];
+
+        if (e->kind == LD_ENTRY_PROVIDER && e->enabled &&
+            config_entry_mode(c, e) == LD_MODE_MONITOR) {
+            return LD_MODE_MONITOR;
+        }
+    }
+    return LD_MODE_ENFORCE;
+}
+
+static enum ld_mode policy_entry_mode(const ld_config *c, int entry)
+{
+    if (entry < 0 || (size_t)entry >= c->nentries) {
+        return policy_outsider_mode(c);
+    }
+    return config_entry_mode(c, &c->entries[entry]);
+}
+
+static void session_init(ld_session *s)
+{
+    s->judged = false;
+    s->refused_deferred = false;
+    s->authenticated = false;
+    s->entry = -1;
+    s->connected = false;
+    s->disabled_entry = -1;
+    s->reason = NULL;
+}
+
+/* Which disabled profile holds the address, to explain a refusal. */
+static int policy_disabled_entry(const ld_config *c, const ld_addr *a)
+{
+    uint16_t tag = ADDRSET_NOTAG;
+
+    if (c->disabled == NULL || !addrset_lookup(c->disabled, a, &tag) ||
+        (size_t)tag >= c->nentries) {
+        return -1;
+    }
+    return (int)tag;
+}
+
+static void connect_unknown(const ld_config *c, ld_session *s, ld_verdict *v)
+{
+    s->reason = "unknown-client";
+    switch (c->unknown_client) {
+    case LD_UNKNOWN_ACCEPT:
+        s->judged = false;
+        verdict_pass(v, LD_ACCEPT, s->reason);
+        break;
+    case LD_UNKNOWN_REJECT:
+        verdict_refuse(v, LD_REJECT, s->reason, &c->refuse_reply,
+                       policy_outsider_mode(c));
+        break;
+    case LD_UNKNOWN_TEMPFAIL:
+    default:
+        verdict_refuse(v, LD_TEMPFAIL, s->reason, &reply_unknown,
+                       policy_outsider_mode(c));
+        break;
+    }
+}
+
+static void connect_listed(const ld_config *c, ld_session *s, uint16_t tag,
+                           ld_verdict *v)
+{
+    const ld_entry *e = &c->entries[tag];
+    bool relay_judged = c->nlocal_domains > 0;
+
+    s->entry = (int)tag;
+    v->entry = (int)tag;
+    s->reason = e->kind == LD_ENTRY_PROVIDER ? "provider" : "trusted";
+    /* ACCEPT lets the MTA skip every later callback, so only when RCPT
+     * could not refuse either. */
+    if (!relay_judged || e->relay) {
+        verdict_pass(v, LD_ACCEPT, s->reason);
+    } else {
+        verdict_pass(v, LD_CONTINUE, s->reason);
+    }
+}
+
+static void connect_outsider(const ld_config *c, const ld_addr *a,
+                             ld_session *s, ld_verdict *v)
+{
+    s->disabled_entry = policy_disabled_entry(c, a);
+    if (c->refuse_at == LD_REFUSE_MAIL) {
+        s->refused_deferred = true;
+        s->reason = "deferred";
+        verdict_pass(v, LD_CONTINUE, s->reason);
+        return;
+    }
+    s->reason = "not-listed";
+    v->disabled_entry = s->disabled_entry;
+    verdict_refuse(v, LD_REJECT, s->reason, &c->refuse_reply,
+                   policy_outsider_mode(c));
+}
+
+void policy_connect(const ld_config *c, const ld_conn_facts *f,
+                    ld_session *s, ld_verdict *v)
+{
+    uint16_t tag = ADDRSET_NOTAG;
+    bool found = false;
+
+    if (v == NULL) {
+        return;
+    }
+    if (s != NULL) {
+        session_init(s);
+    }
+    if (c == NULL || f == NULL || s == NULL) {
+        verdict_internal(v, LD_STAGE_CONNECT);
+        return;
+    }
+    verdict_init(v, LD_STAGE_CONNECT, -1);
+
+    if (!config_port_locked(c, f->port)) {
+        s->connected = true;
+        s->reason = "port-not-locked";
+        verdict_pass(v, LD_ACCEPT, s->reason);
+        return;
+    }
+    if (f->addr == NULL ||
+        (f->addr->family != AF_INET && f->addr->family != AF_INET6)) {
+        s->connected = true;
+        s->judged = true;
+        connect_unknown(c, s, v);
+        return;
+    }
+    /* The config always builds the set, even empty: without it, or with a
+     * tag that names no enabled entry, we cannot tell anyone apart. */
+    if (c->allowed == NULL) {
+        verdict_internal(v, LD_STAGE_CONNECT);
+        return;
+    }
+    found = addrset_lookup(c->allowed, f->addr, &tag);
+    if (found && ((size_t)tag >= c->nentries || !c->entries[tag].enabled)) {
+        verdict_internal(v, LD_STAGE_CONNECT);
+        return;
+    }
+    s->connected = true;
+    s->judged = true;
+    if (found) {
+        connect_listed(c, s, tag, v);
+    } else {
+        connect_outsider(c, f->addr, s, v);
+    }
+}
+
+void policy_mail(const ld_config *c, ld_session *s, const char *auth_user,
+                 ld_verdict *v)
+{
+    if (v == NULL) {
+        return;
+    }
+    if (c == NULL || s == NULL || !s->connected) {
+        verdict_internal(v, LD_STAGE_MAIL);
+        return;
+    }
+    verdict_init(v, LD_STAGE_MAIL, s->entry);
+    if (!s->judged) {
+        verdict_pass(v, LD_ACCEPT, s->reason);
+        return;
+    }
+    s->authenticated = auth_user != NULL && auth_user[0] != '\0';
+    if (!s->refused_deferred) {
+        verdict_pass(v, LD_CONTINUE, s->reason);
+        return;
+    }
+    if (s->authenticated) {
+        verdict_pass(v, LD_CONTINUE, "authenticated");
+        return;
+    }
+    v->disabled_entry = s->disabled_entry;
+    verdict_refuse(v, LD_REJECT, "not-listed", &c->refuse_reply,
+                   policy_outsider_mode(c));
+}
+
+void policy_rcpt(const ld_config *c, const ld_session *s,
+                 const char *rcpt_domain, ld_verdict *v)
+{
+    enum ld_mode mode;
+
+    if (v == NULL) {
+        return;
+    }
+    if (c == NULL || s == NULL || !s->connected) {
+        verdict_internal(v, LD_STAGE_RCPT);
+        return;
+    }
+    verdict_init(v, LD_STAGE_RCPT, s->entry);
+    if (!s->judged) {
+        verdict_pass(v, LD_ACCEPT, s->reason);
+        return;
+    }
+    /* MAIL refuses a pending refusal; reaching RCPT with one means the
+     * MAIL stage was skipped. Enforce it here rather than let it pass;
+     * in monitor mode MAIL already logged it, so judge relaying. */
+    mode = policy_outsider_mode(c);
+    if (s->refused_deferred && !s->authenticated &&
+        mode == LD_MODE_ENFORCE) {
+        v->disabled_entry = s->disabled_entry;
+        verdict_refuse(v, LD_REJECT, "not-listed", &c->refuse_reply, mode);
+        return;
+    }
+    if (c->nlocal_domains == 0) {
+        verdict_pass(v, LD_CONTINUE, "relay-not-judged");
+        return;
+    }
+    if (rcpt_domain == NULL || rcpt_domain[0] == '\0' ||
+        config_domain_local(c, rcpt_domain)) {
+        verdict_pass(v, LD_CONTINUE, "local-recipient");
+        return;
+    }
+    if (s->entry >= 0 && (size_t)s->entry < c->nentries &&
+        c->entries[s->entry].relay) {
+        verdict_pass(v, LD_CONTINUE, "relay-allowed");
+        return;
+    }
+    if (s->authenticated && c->relay_authenticated) {
+        verdict_pass(v, LD_CONTINUE, "authenticated");
+        return;
+    }
+    v->disabled_entry = s->disabled_entry;
+    verdict_refuse(v, LD_REJECT, "relay-denied", &c->relay_reply,
+                   policy_entry_mode(c, s->entry));
+}
+
+static bool verdict_final(const ld_verdict *v)
+{
+    return v->action != LD_CONTINUE || v->monitored;
+}
+
+void policy_evaluate(const ld_config *c, const ld_conn_facts *f,
+                     const char *auth_user, const char *rcpt_domain,
+                     ld_verdict *v)
+{
+    ld_session s;
+
+    if (v == NULL) {
+        return;
+    }
+    memset(&s, 0, sizeof(s));
+    policy_connect(c, f, &s, v);
+    if (verdict_final(v)) {
+        return;
+    }
+    policy_mail(c, &s, auth_user, v);
+    if (verdict_final(v) || rcpt_domain == NULL) {
+        return;
+    }
+    policy_rcpt(c, &s, rcpt_domain, v);
+}
+
+bool policy_needs_mail(const ld_config *c)
+{
+    if (c == NULL) {
+        return true;
+    }
+    /* MAIL also records authentication for the RCPT relay check. */
+    return c->refuse_at == LD_REFUSE_MAIL ||
+           (c->nlocal_domains > 0 && c->relay_authenticated);
+}
+
+bool policy_needs_rcpt(const ld_config *c)
+{
+    if (c == NULL) {
+        return true;
+    }
+    return c->nlocal_domains > 0;
+}
+
+const char *policy_action_name(enum ld_action a)
+{
+    switch (a) {
+    case LD_CONTINUE:
+        return "continue";
+    case LD_ACCEPT:
+        return "accept";
+    case LD_REJECT:
+        return "reject";
+    case LD_TEMPFAIL:
+        return "tempfail";
+    }
+    return "tempfail";
+}
+
+const char *policy_verdict_word(const ld_verdict *v)
+{
+    if (v == NULL) {
+        return "tempfail";
+    }
+    if (v->monitored) {
+        switch (v->would) {
+        case LD_REJECT:
+            return "would-reject";
+        case LD_TEMPFAIL:
+            return "would-tempfail";
+        case LD_CONTINUE:
+        case LD_ACCEPT:
+            break;
+        }
+    }
+    return policy_action_name(v->action);
+}
+
+/* Past a quoted string starting at p ('"'), or NULL when unterminated. */
+static const char *rcpt_skip_quoted(const char *p, const char *end)
+{
+    for (p++; p < end; p++) {
+        if (*p == '\\') {
+            if (++p >= end) {
+                return NULL;
+            }
+        } else if (*p == '"') {
+            return p + 1;
+        }
+    }
+    return NULL;
+}
+
+const char *policy_rcpt_domain(const char *rcpt, char *buf, size_t buflen)
+{
+    const char *p = NULL;
+    const char *end = NULL;
+    const char *at = NULL;
+    size_t len;
+
+    if (rcpt == NULL || buf == NULL || buflen == 0) {
+        return NULL;
+    }
+    buf[0] = '\0';
+    p = rcpt;
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    end = p + strlen(p);
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' ||
+                       end[-1] == '\r' || end[-1] == '\n')) {
+        end--;
+    }
+    if (p < end && *p == '<') {
+        const char *close = memchr(p, '>', (size_t)(end - p));
+
+        p++;
+        if (close != NULL) {
+            end = close;
+        }
+    }
+    /* RFC 5321 source route "@a,@b:": the relays before the colon are
+     * ignored by MTAs, the mailbox after it is the recipient. */
+    if (p < end && *p == '@') {
+        const char *colon = memchr(p, ':', (size_t)(end - p));
+
+        if (colon == NULL) {
+            return NULL;
+        }
+        p = colon + 1;
+    }
+    /* The first '@' outside quotes ends the local part. Everything after
+     * it is the domain, so "a@b@c" gives "b@c": never a local domain, so
+     * such an address is judged as relaying. */
+    while (p < end) {
+        if (*p == '"') {
+            p = rcpt_skip_quoted(p, end);
+            if (p == NULL) {
+                return NULL;
+            }
+            continue;
+        }
+        if (*p == '\\' && p + 1 < end) {
+            p += 2;
+            continue;
+        }
+        if (*p == '@') {
+            at = p;
+            break;
+        }
+        p++;
+    }
+    if (at == NULL || at + 1 >= end) {
+        return NULL;
+    }
+    len = (size_t)(end - (at + 1));
+    if (len >= buflen) {
+        return LD_RCPT_DOMAIN_TOOLONG;
+    }
+    memcpy(buf, at + 1, len);
+    buf[len] = '\0';
+    return buf;
+}
