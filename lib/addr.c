@@ -47,8 +47,8 @@ static bool is_hex(char c)
  * non-ASCII bytes are escaped so that a message never carries raw bytes
  * from a config file into a log line.
  */
-static size_t quote_append(char *buf, size_t buflen, size_t pos,
-                           const char *text, size_t n)
+static size_t
+quote_append(char *buf, size_t buflen, size_t pos, const char *text, size_t n)
 {
     size_t i;
     size_t shown = n > QUOTE_MAX ? QUOTE_MAX : n;
@@ -279,10 +279,13 @@ static int ipv4_check(const subject *s, char *err, size_t errlen)
             while (e < n && t[e] != '.') {
                 e++;
             }
-            error_set(err, errlen, s,
+            error_set(err,
+                      errlen,
+                      s,
                       "hex \"%.*s\" is not allowed, write the address as "
                       "four decimal numbers (a.b.c.d)",
-                      (int)(e - i > QUOTE_MAX ? QUOTE_MAX : e - i), t + i);
+                      (int)(e - i > QUOTE_MAX ? QUOTE_MAX : e - i),
+                      t + i);
             return -1;
         }
     }
@@ -297,14 +300,17 @@ static int ipv4_check(const subject *s, char *err, size_t errlen)
             quad[bad] = '\0';
             if (ipv4_check(&head, NULL, 0) == 0 &&
                 inet_pton(AF_INET, quad, tmp) == 1) {
-                error_set(err, errlen, s,
-                          "trailing garbage after \"%s\", remove it", quad);
+                error_set(err,
+                          errlen,
+                          s,
+                          "trailing garbage after \"%s\", remove it",
+                          quad);
                 return -1;
             }
         }
         if (bad > 0 && is_hex(t[bad]) && t[bad - 1] != '.') {
-            error_set(err, errlen, s, "not an IP address (hex digit '%c')",
-                      t[bad]);
+            error_set(
+                err, errlen, s, "not an IP address (hex digit '%c')", t[bad]);
         } else {
             error_set(err, errlen, s, "not an IP address");
         }
@@ -324,7 +330,9 @@ static int ipv4_check(const subject *s, char *err, size_t errlen)
             return -1;
         }
         if (i - start > 1 && t[start] == '0') {
-            error_set(err, errlen, s,
+            error_set(err,
+                      errlen,
+                      s,
                       "leading zero in \"%.*s\" (octal is not allowed), "
                       "write it in decimal without leading zeros",
                       (int)(i - start > QUOTE_MAX ? QUOTE_MAX : i - start),
@@ -332,23 +340,27 @@ static int ipv4_check(const subject *s, char *err, size_t errlen)
             return -1;
         }
         if (i - start > 3 ||
-            (i - start == 3 &&
-             (t[start] - '0') * 100 + (t[start + 1] - '0') * 10 +
-                     (t[start + 2] - '0') >
-                 255)) {
-            error_set(err, errlen, s, "\"%.*s\" is greater than 255",
+            (i - start == 3 && (t[start] - '0') * 100 +
+                                       (t[start + 1] - '0') * 10 +
+                                       (t[start + 2] - '0') >
+                                   255)) {
+            error_set(err,
+                      errlen,
+                      s,
+                      "\"%.*s\" is greater than 255",
                       (int)(i - start > QUOTE_MAX ? QUOTE_MAX : i - start),
                       t + start);
             return -1;
         }
     }
     if (parts < 4) {
-        error_set(err, errlen, s,
-                  "short form, write all four parts (a.b.c.d)");
+        error_set(err, errlen, s, "short form, write all four parts (a.b.c.d)");
         return -1;
     }
     if (parts > 4) {
-        error_set(err, errlen, s,
+        error_set(err,
+                  errlen,
+                  s,
                   "too many parts, an IPv4 address has four (a.b.c.d)");
         return -1;
     }
@@ -362,16 +374,24 @@ static int ipv6_check(const subject *s, char *err, size_t errlen)
     size_t i = 0;
 
     if (n >= 2 && t[0] == '[' && t[n - 1] == ']') {
-        error_set(err, errlen, s, "brackets are not allowed, write \"%.*s\"",
-                  (int)(n - 2 > QUOTE_MAX ? QUOTE_MAX : n - 2), t + 1);
+        error_set(err,
+                  errlen,
+                  s,
+                  "brackets are not allowed, write \"%.*s\"",
+                  (int)(n - 2 > QUOTE_MAX ? QUOTE_MAX : n - 2),
+                  t + 1);
         return -1;
     }
     for (i = 0; i < n; i++) {
         if (t[i] == '%') {
-            error_set(err, errlen, s,
+            error_set(err,
+                      errlen,
+                      s,
                       "zone id \"%.*s\" is not allowed, write \"%.*s\"",
-                      (int)(n - i > QUOTE_MAX ? QUOTE_MAX : n - i), t + i,
-                      (int)(i > QUOTE_MAX ? QUOTE_MAX : i), t);
+                      (int)(n - i > QUOTE_MAX ? QUOTE_MAX : n - i),
+                      t + i,
+                      (int)(i > QUOTE_MAX ? QUOTE_MAX : i),
+                      t);
             return -1;
         }
     }
@@ -380,11 +400,17 @@ static int ipv6_check(const subject *s, char *err, size_t errlen)
             unsigned char c = (unsigned char)t[i];
 
             if (c > 0x20 && c < 0x7f) {
-                error_set(err, errlen, s,
-                          "invalid character '%c' in IPv6 address", c);
+                error_set(err,
+                          errlen,
+                          s,
+                          "invalid character '%c' in IPv6 address",
+                          c);
             } else {
-                error_set(err, errlen, s,
-                          "invalid character \\x%02x in IPv6 address", c);
+                error_set(err,
+                          errlen,
+                          s,
+                          "invalid character \\x%02x in IPv6 address",
+                          c);
             }
             return -1;
         }
@@ -393,8 +419,8 @@ static int ipv6_check(const subject *s, char *err, size_t errlen)
 }
 
 /* Parse s->part (no white space handling here beyond refusing it). */
-static int addr_parse_subject(const subject *s, ld_addr *out, char *err,
-                              size_t errlen)
+static int
+addr_parse_subject(const subject *s, ld_addr *out, char *err, size_t errlen)
 {
     char buf[TEXT_MAX + 1];
     ld_addr a;
@@ -416,8 +442,8 @@ static int addr_parse_subject(const subject *s, ld_addr *out, char *err,
             return -1;
         }
         if (is_space(s->part[i])) {
-            error_set(err, errlen, s,
-                      "white space inside an address, remove it");
+            error_set(
+                err, errlen, s, "white space inside an address, remove it");
             return -1;
         }
         if (s->part[i] == ':') {
@@ -430,8 +456,10 @@ static int addr_parse_subject(const subject *s, ld_addr *out, char *err,
     memcpy(buf, s->part, s->partlen);
     buf[s->partlen] = '\0';
     if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, a.bytes) != 1) {
-        error_set(err, errlen, s, v6 ? "not a valid IPv6 address"
-                                     : "not a valid IPv4 address");
+        error_set(err,
+                  errlen,
+                  s,
+                  v6 ? "not a valid IPv6 address" : "not a valid IPv4 address");
         return -1;
     }
     a.family = v6 ? AF_INET6 : AF_INET;
@@ -439,7 +467,9 @@ static int addr_parse_subject(const subject *s, ld_addr *out, char *err,
         char v4[INET_ADDRSTRLEN];
 
         inet_ntop(AF_INET, a.bytes + 12, v4, sizeof(v4));
-        error_set(err, errlen, s,
+        error_set(err,
+                  errlen,
+                  s,
                   "IPv4-mapped IPv6 address, write the IPv4 address \"%s\"",
                   v4);
         return -1;
@@ -465,7 +495,8 @@ int addr_parse(const char *text, ld_addr *out, char *err, size_t errlen)
     }
     n = strnlen(text, TEXT_MAX + 1);
     s.partlen = n;
-    if (n > 0 && n <= TEXT_MAX && (is_space(text[0]) || is_space(text[n - 1]))) {
+    if (n > 0 && n <= TEXT_MAX &&
+        (is_space(text[0]) || is_space(text[n - 1]))) {
         size_t b = 0;
         size_t e = n;
 
@@ -478,9 +509,12 @@ int addr_parse(const char *text, ld_addr *out, char *err, size_t errlen)
         if (b == e) {
             error_set(err, errlen, &s, "empty address");
         } else {
-            error_set(err, errlen, &s,
+            error_set(err,
+                      errlen,
+                      &s,
                       "leading or trailing white space, write \"%.*s\"",
-                      (int)(e - b > QUOTE_MAX ? QUOTE_MAX : e - b), text + b);
+                      (int)(e - b > QUOTE_MAX ? QUOTE_MAX : e - b),
+                      text + b);
         }
         return -1;
     }
@@ -492,8 +526,12 @@ int addr_parse(const char *text, ld_addr *out, char *err, size_t errlen)
 }
 
 /* Prefix length text: decimal, no sign, no leading zero. */
-static int prefix_len_parse(const subject *s, const char *t, size_t n,
-                            unsigned width, unsigned *len, char *err,
+static int prefix_len_parse(const subject *s,
+                            const char *t,
+                            size_t n,
+                            unsigned width,
+                            unsigned *len,
+                            char *err,
                             size_t errlen)
 {
     unsigned v = 0;
@@ -506,8 +544,12 @@ static int prefix_len_parse(const subject *s, const char *t, size_t n,
     }
     for (i = 0; i < n; i++) {
         if (!is_digit(t[i])) {
-            error_set(err, errlen, s, "prefix length \"%.*s\" is not a number",
-                      shown, t);
+            error_set(err,
+                      errlen,
+                      s,
+                      "prefix length \"%.*s\" is not a number",
+                      shown,
+                      t);
             return -1;
         }
     }
@@ -517,9 +559,13 @@ static int prefix_len_parse(const subject *s, const char *t, size_t n,
         while (z + 1 < n && t[z] == '0') {
             z++;
         }
-        error_set(err, errlen, s,
+        error_set(err,
+                  errlen,
+                  s,
                   "leading zero in prefix length \"%.*s\", write \"/%.*s\"",
-                  shown, t, (int)(n - z > QUOTE_MAX ? QUOTE_MAX : n - z),
+                  shown,
+                  t,
+                  (int)(n - z > QUOTE_MAX ? QUOTE_MAX : n - z),
                   t + z);
         return -1;
     }
@@ -527,9 +573,14 @@ static int prefix_len_parse(const subject *s, const char *t, size_t n,
         v = v * 10 + (unsigned)(t[i] - '0');
     }
     if (v > width) {
-        error_set(err, errlen, s,
+        error_set(err,
+                  errlen,
+                  s,
                   "prefix length \"%.*s\" is out of range, %s allows 0-%u",
-                  shown, t, width == 32 ? "IPv4" : "IPv6", width);
+                  shown,
+                  t,
+                  width == 32 ? "IPv4" : "IPv6",
+                  width);
         return -1;
     }
     *len = v;
@@ -550,8 +601,8 @@ static int netmask_len(const ld_addr *m)
     return __builtin_popcount(v);
 }
 
-static int range_parse_slash(const subject *s, size_t slash, ld_range *out,
-                             char *err, size_t errlen)
+static int range_parse_slash(
+    const subject *s, size_t slash, ld_range *out, char *err, size_t errlen)
 {
     const char *t = s->part;
     const char *rt = t + slash + 1;
@@ -578,8 +629,8 @@ static int range_parse_slash(const subject *s, size_t slash, ld_range *out,
             mask = true;
         }
         if (is_space(rt[i])) {
-            error_set(err, errlen, s,
-                      "white space inside an address, remove it");
+            error_set(
+                err, errlen, s, "white space inside an address, remove it");
             return -1;
         }
     }
@@ -589,7 +640,9 @@ static int range_parse_slash(const subject *s, size_t slash, ld_range *out,
         int ml = 0;
 
         if (p.addr.family != AF_INET) {
-            error_set(err, errlen, s,
+            error_set(err,
+                      errlen,
+                      s,
                       "netmask notation is for IPv4 only, write a prefix "
                       "length");
             return -1;
@@ -598,22 +651,28 @@ static int range_parse_slash(const subject *s, size_t slash, ld_range *out,
             return -1;
         }
         if (m.family != AF_INET) {
-            error_set(err, errlen, s,
+            error_set(err,
+                      errlen,
+                      s,
                       "netmask notation is for IPv4 only, write a prefix "
                       "length");
             return -1;
         }
         ml = netmask_len(&m);
         if (ml < 0) {
-            error_set(err, errlen, s,
+            error_set(err,
+                      errlen,
+                      s,
                       "non-contiguous netmask \"%.*s\", the mask must be ones "
                       "followed by zeros",
-                      (int)(rn > QUOTE_MAX ? QUOTE_MAX : rn), rt);
+                      (int)(rn > QUOTE_MAX ? QUOTE_MAX : rn),
+                      rt);
             return -1;
         }
         len = (unsigned)ml;
-    } else if (prefix_len_parse(s, rt, rn, addr_width(p.addr.family), &len,
-                                err, errlen) != 0) {
+    } else if (prefix_len_parse(
+                   s, rt, rn, addr_width(p.addr.family), &len, err, errlen) !=
+               0) {
         return -1;
     }
     p.len = (uint8_t)len;
@@ -626,8 +685,13 @@ static int range_parse_slash(const subject *s, size_t slash, ld_range *out,
 
         u128_to_bytes(u128_andnot(v, host), p.addr.family, fixed.bytes);
         addr_format(&fixed, fb, sizeof(fb));
-        error_set(err, errlen, s, "host bits set, did you mean \"%s/%.*s\"?",
-                  fb, (int)(rn > QUOTE_MAX ? QUOTE_MAX : rn), rt);
+        error_set(err,
+                  errlen,
+                  s,
+                  "host bits set, did you mean \"%s/%.*s\"?",
+                  fb,
+                  (int)(rn > QUOTE_MAX ? QUOTE_MAX : rn),
+                  rt);
         return -1;
     }
     range_from_prefix(&p, &r);
@@ -635,8 +699,8 @@ static int range_parse_slash(const subject *s, size_t slash, ld_range *out,
     return 0;
 }
 
-static int range_parse_dash(const subject *s, size_t dash, ld_range *out,
-                            char *err, size_t errlen)
+static int range_parse_dash(
+    const subject *s, size_t dash, ld_range *out, char *err, size_t errlen)
 {
     const char *t = s->part;
     size_t le = dash;
@@ -677,8 +741,8 @@ static int range_parse_dash(const subject *s, size_t dash, ld_range *out,
 
         addr_format(&hi, a, sizeof(a));
         addr_format(&lo, b, sizeof(b));
-        error_set(err, errlen, s, "reversed range, did you mean \"%s-%s\"?",
-                  a, b);
+        error_set(
+            err, errlen, s, "reversed range, did you mean \"%s-%s\"?", a, b);
         return -1;
     }
     memset(&r, 0, sizeof(r));
@@ -739,7 +803,9 @@ int range_parse(const char *text, ld_range *out, char *err, size_t errlen)
         return -1;
     }
     if (ndash == 1 && nslash > 0) {
-        error_set(err, errlen, &s,
+        error_set(err,
+                  errlen,
+                  &s,
                   "'/' and '-' cannot be combined, write a prefix or a "
                   "range");
         return -1;

@@ -41,15 +41,23 @@ static const struct accept_row accept_rows[] = {
     {"10.1.2.3/32", AF_INET, "10.1.2.3", "10.1.2.3"},
     {"128.0.0.0/1", AF_INET, "128.0.0.0", "255.255.255.255"},
     {"192.168.10.0/31", AF_INET, "192.168.10.0", "192.168.10.1"},
-    {"2a01:111:f400::/48", AF_INET6, "2a01:111:f400::",
+    {"2a01:111:f400::/48",
+     AF_INET6,
+     "2a01:111:f400::",
      "2a01:111:f400:ffff:ffff:ffff:ffff:ffff"},
     {"::/0", AF_INET6, "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
     {"64:ff9b::/96", AF_INET6, "64:ff9b::", "64:ff9b::ffff:ffff"},
-    {"2002::/16", AF_INET6, "2002::", "2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+    {"2002::/16",
+     AF_INET6,
+     "2002::",
+     "2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
     {"2001:db8::/64", AF_INET6, "2001:db8::", "2001:db8::ffff:ffff:ffff:ffff"},
     {"2001:db8::/65", AF_INET6, "2001:db8::", "2001:db8::7fff:ffff:ffff:ffff"},
     {"2001:db8::1/128", AF_INET6, "2001:db8::1", "2001:db8::1"},
-    {"2001:DB8::/32", AF_INET6, "2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"},
+    {"2001:DB8::/32",
+     AF_INET6,
+     "2001:db8::",
+     "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"},
     {"::/128", AF_INET6, "::", "::"},
     /* netmask */
     {"199.89.0.0/255.255.248.0", AF_INET, "199.89.0.0", "199.89.7.255"},
@@ -67,7 +75,9 @@ static const struct accept_row accept_rows[] = {
     {"10.0.0.1-10.0.0.6", AF_INET, "10.0.0.1", "10.0.0.6"},
     {"10.0.0.5-10.0.0.5", AF_INET, "10.0.0.5", "10.0.0.5"},
     {"2001:db8::-2001:db8::ff", AF_INET6, "2001:db8::", "2001:db8::ff"},
-    {"::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", AF_INET6, "::",
+    {"::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+     AF_INET6,
+     "::",
      "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
     /* bare */
     {"83.245.15.239", AF_INET, "83.245.15.239", "83.245.15.239"},
@@ -99,21 +109,29 @@ static void test_accept(void **state)
         memset(&r, 0xa5, sizeof(r));
         if (range_parse(row->in, &r, err, sizeof(err)) != 0) {
             print_error("range_parse(\"%s\"): got error \"%s\", want %s-%s\n",
-                        row->in, err, row->lo, row->hi);
+                        row->in,
+                        err,
+                        row->lo,
+                        row->hi);
             failures++;
             continue;
         }
         assert_int_equal(inet_pton(row->family, row->lo, lo), 1);
         assert_int_equal(inet_pton(row->family, row->hi, hi), 1);
-        inet_ntop(r.family == AF_INET ? AF_INET : AF_INET6, r.lo, glo,
-                  sizeof(glo));
-        inet_ntop(r.family == AF_INET ? AF_INET : AF_INET6, r.hi, ghi,
-                  sizeof(ghi));
+        inet_ntop(
+            r.family == AF_INET ? AF_INET : AF_INET6, r.lo, glo, sizeof(glo));
+        inet_ntop(
+            r.family == AF_INET ? AF_INET : AF_INET6, r.hi, ghi, sizeof(ghi));
         if (r.family != row->family || memcmp(r.lo, lo, 16) != 0 ||
             memcmp(r.hi, hi, 16) != 0) {
             print_error("range_parse(\"%s\"): got family %d %s-%s, want "
                         "family %d %s-%s\n",
-                        row->in, r.family, glo, ghi, row->family, row->lo,
+                        row->in,
+                        r.family,
+                        glo,
+                        ghi,
+                        row->family,
+                        row->lo,
                         row->hi);
             failures++;
         }
@@ -157,7 +175,9 @@ static void test_addr_parse_ok(void **state)
 
         if (addr_parse(row->in, &a, err, sizeof(err)) != 0) {
             print_error("addr_parse(\"%s\"): got error \"%s\", want %s\n",
-                        row->in, err, row->want);
+                        row->in,
+                        err,
+                        row->want);
             failures++;
             continue;
         }
@@ -165,12 +185,14 @@ static void test_addr_parse_ok(void **state)
         for (k = 4; a.family == AF_INET && k < 16; k++) {
             clean = clean && a.bytes[k] == 0;
         }
-        if (a.family != row->family || strcmp(got, row->want) != 0 ||
-            !clean) {
+        if (a.family != row->family || strcmp(got, row->want) != 0 || !clean) {
             print_error("addr_parse(\"%s\"): got family %d \"%s\"%s, want "
                         "family %d \"%s\"\n",
-                        row->in, a.family, got,
-                        clean ? "" : " (bytes 4..15 not zero)", row->family,
+                        row->in,
+                        a.family,
+                        got,
+                        clean ? "" : " (bytes 4..15 not zero)",
+                        row->family,
                         row->want);
             failures++;
         }
@@ -187,75 +209,99 @@ struct refuse_row {
 
 static const struct refuse_row range_refusals[] = {
     /* host bits */
-    {"199.89.0.1/21", "\"199.89.0.1/21\": host bits set, did you mean "
-                      "\"199.89.0.0/21\"?"},
-    {"199.89.7.255/21", "\"199.89.7.255/21\": host bits set, did you mean "
-                        "\"199.89.0.0/21\"?"},
-    {"10.0.0.1/0", "\"10.0.0.1/0\": host bits set, did you mean "
-                   "\"0.0.0.0/0\"?"},
+    {"199.89.0.1/21",
+     "\"199.89.0.1/21\": host bits set, did you mean "
+     "\"199.89.0.0/21\"?"},
+    {"199.89.7.255/21",
+     "\"199.89.7.255/21\": host bits set, did you mean "
+     "\"199.89.0.0/21\"?"},
+    {"10.0.0.1/0",
+     "\"10.0.0.1/0\": host bits set, did you mean "
+     "\"0.0.0.0/0\"?"},
     {"199.89.0.1/255.255.248.0",
      "\"199.89.0.1/255.255.248.0\": host bits set, did you mean "
      "\"199.89.0.0/255.255.248.0\"?"},
-    {"2a01:111:f400::1/48", "\"2a01:111:f400::1/48\": host bits set, did you "
-                            "mean \"2a01:111:f400::/48\"?"},
-    {"2001:db8::8000:0:0:0/64", "\"2001:db8::8000:0:0:0/64\": host bits set, "
-                                "did you mean \"2001:db8::/64\"?"},
+    {"2a01:111:f400::1/48",
+     "\"2a01:111:f400::1/48\": host bits set, did you "
+     "mean \"2a01:111:f400::/48\"?"},
+    {"2001:db8::8000:0:0:0/64",
+     "\"2001:db8::8000:0:0:0/64\": host bits set, "
+     "did you mean \"2001:db8::/64\"?"},
     /* prefix length */
-    {"10.0.0.0/33", "\"10.0.0.0/33\": prefix length \"33\" is out of range, "
-                    "IPv4 allows 0-32"},
-    {"10.0.0.0/4294967296", "\"10.0.0.0/4294967296\": prefix length "
-                            "\"4294967296\" is out of range, IPv4 allows 0-32"},
-    {"2001:db8::/129", "\"2001:db8::/129\": prefix length \"129\" is out of "
-                       "range, IPv6 allows 0-128"},
+    {"10.0.0.0/33",
+     "\"10.0.0.0/33\": prefix length \"33\" is out of range, "
+     "IPv4 allows 0-32"},
+    {"10.0.0.0/4294967296",
+     "\"10.0.0.0/4294967296\": prefix length "
+     "\"4294967296\" is out of range, IPv4 allows 0-32"},
+    {"2001:db8::/129",
+     "\"2001:db8::/129\": prefix length \"129\" is out of "
+     "range, IPv6 allows 0-128"},
     {"10.0.0.0/", "\"10.0.0.0/\": missing prefix length after '/'"},
     {"10.0.0.0/x", "\"10.0.0.0/x\": prefix length \"x\" is not a number"},
-    {"10.0.0.0/-8", "\"10.0.0.0/-8\": '/' and '-' cannot be combined, write "
-                    "a prefix or a range"},
+    {"10.0.0.0/-8",
+     "\"10.0.0.0/-8\": '/' and '-' cannot be combined, write "
+     "a prefix or a range"},
     {"10.0.0.0/+8", "\"10.0.0.0/+8\": prefix length \"+8\" is not a number"},
     {"10.0.0.0/8x", "\"10.0.0.0/8x\": prefix length \"8x\" is not a number"},
-    {"10.0.0.0/8/8", "\"10.0.0.0/8/8\": prefix length \"8/8\" is not a "
-                     "number"},
-    {"10.0.0.0/08", "\"10.0.0.0/08\": leading zero in prefix length \"08\", "
-                    "write \"/8\""},
-    {"0.0.0.0/00", "\"0.0.0.0/00\": leading zero in prefix length \"00\", "
-                   "write \"/0\""},
+    {"10.0.0.0/8/8",
+     "\"10.0.0.0/8/8\": prefix length \"8/8\" is not a "
+     "number"},
+    {"10.0.0.0/08",
+     "\"10.0.0.0/08\": leading zero in prefix length \"08\", "
+     "write \"/8\""},
+    {"0.0.0.0/00",
+     "\"0.0.0.0/00\": leading zero in prefix length \"00\", "
+     "write \"/0\""},
     {"/8", "\"/8\": missing address before '/'"},
     /* netmask */
-    {"10.0.0.0/255.0.255.0", "\"10.0.0.0/255.0.255.0\": non-contiguous "
-                             "netmask \"255.0.255.0\", the mask must be ones "
-                             "followed by zeros"},
-    {"10.0.0.0/0.0.0.255", "\"10.0.0.0/0.0.0.255\": non-contiguous netmask "
-                           "\"0.0.0.255\", the mask must be ones followed by "
-                           "zeros"},
-    {"10.0.0.0/255.255.0", "\"255.255.0\" in \"10.0.0.0/255.255.0\": short "
-                           "form, write all four parts (a.b.c.d)"},
-    {"10.0.0.0/255.255.255.0 ", "\"10.0.0.0/255.255.255.0 \": leading or "
-                                "trailing white space, write "
-                                "\"10.0.0.0/255.255.255.0\""},
-    {"2001:db8::/ffff:ffff::", "\"2001:db8::/ffff:ffff::\": netmask "
-                               "notation is for IPv4 only, write a prefix "
-                               "length"},
-    {"10.0.0.0/ffff::", "\"10.0.0.0/ffff::\": netmask notation is for IPv4 "
-                        "only, write a prefix length"},
+    {"10.0.0.0/255.0.255.0",
+     "\"10.0.0.0/255.0.255.0\": non-contiguous "
+     "netmask \"255.0.255.0\", the mask must be ones "
+     "followed by zeros"},
+    {"10.0.0.0/0.0.0.255",
+     "\"10.0.0.0/0.0.0.255\": non-contiguous netmask "
+     "\"0.0.0.255\", the mask must be ones followed by "
+     "zeros"},
+    {"10.0.0.0/255.255.0",
+     "\"255.255.0\" in \"10.0.0.0/255.255.0\": short "
+     "form, write all four parts (a.b.c.d)"},
+    {"10.0.0.0/255.255.255.0 ",
+     "\"10.0.0.0/255.255.255.0 \": leading or "
+     "trailing white space, write "
+     "\"10.0.0.0/255.255.255.0\""},
+    {"2001:db8::/ffff:ffff::",
+     "\"2001:db8::/ffff:ffff::\": netmask "
+     "notation is for IPv4 only, write a prefix "
+     "length"},
+    {"10.0.0.0/ffff::",
+     "\"10.0.0.0/ffff::\": netmask notation is for IPv4 "
+     "only, write a prefix length"},
     /* ranges */
-    {"10.0.0.9-10.0.0.1", "\"10.0.0.9-10.0.0.1\": reversed range, did you "
-                          "mean \"10.0.0.1-10.0.0.9\"?"},
-    {"2001:db8::2-2001:db8::1", "\"2001:db8::2-2001:db8::1\": reversed "
-                                "range, did you mean "
-                                "\"2001:db8::1-2001:db8::2\"?"},
+    {"10.0.0.9-10.0.0.1",
+     "\"10.0.0.9-10.0.0.1\": reversed range, did you "
+     "mean \"10.0.0.1-10.0.0.9\"?"},
+    {"2001:db8::2-2001:db8::1",
+     "\"2001:db8::2-2001:db8::1\": reversed "
+     "range, did you mean "
+     "\"2001:db8::1-2001:db8::2\"?"},
     {"10.0.0.1-::1", "\"10.0.0.1-::1\": range mixes IPv4 and IPv6"},
     {"::1-10.0.0.1", "\"::1-10.0.0.1\": range mixes IPv4 and IPv6"},
-    {"10.0.0.1-10.0.0.2-10.0.0.3", "\"10.0.0.1-10.0.0.2-10.0.0.3\": more "
-                                   "than one '-' in range"},
+    {"10.0.0.1-10.0.0.2-10.0.0.3",
+     "\"10.0.0.1-10.0.0.2-10.0.0.3\": more "
+     "than one '-' in range"},
     {"10.0.0.1-", "\"10.0.0.1-\": missing address after '-'"},
     {"-10.0.0.1", "\"-10.0.0.1\": missing address before '-'"},
-    {"10.0.0.1 -  ", "\"10.0.0.1 -  \": leading or trailing white space, "
-                     "write \"10.0.0.1 -\""},
-    {"010.0.0.1-10.0.0.5", "\"010.0.0.1\" in \"010.0.0.1-10.0.0.5\": leading "
-                           "zero in \"010\" (octal is not allowed), write it "
-                           "in decimal without leading zeros"},
-    {"10.0.0.1-10.0.5", "\"10.0.5\" in \"10.0.0.1-10.0.5\": short form, "
-                        "write all four parts (a.b.c.d)"},
+    {"10.0.0.1 -  ",
+     "\"10.0.0.1 -  \": leading or trailing white space, "
+     "write \"10.0.0.1 -\""},
+    {"010.0.0.1-10.0.0.5",
+     "\"010.0.0.1\" in \"010.0.0.1-10.0.0.5\": leading "
+     "zero in \"010\" (octal is not allowed), write it "
+     "in decimal without leading zeros"},
+    {"10.0.0.1-10.0.5",
+     "\"10.0.5\" in \"10.0.0.1-10.0.5\": short form, "
+     "write all four parts (a.b.c.d)"},
     {"199.89.0.0 through 199.89.7.255",
      "\"199.89.0.0 through 199.89.7.255\": white space inside an address, "
      "remove it"},
@@ -263,27 +309,35 @@ static const struct refuse_row range_refusals[] = {
      "\"::ffff:1.2.3.4\" in \"::ffff:1.2.3.4-::ffff:1.2.3.9\": IPv4-mapped "
      "IPv6 address, write the IPv4 address \"1.2.3.4\""},
     /* address rules reached through the CIDR form */
-    {"010.1.1.0/24", "\"010.1.1.0\" in \"010.1.1.0/24\": leading zero in "
-                     "\"010\" (octal is not allowed), write it in decimal "
-                     "without leading zeros"},
-    {"10.0.0.0 /24", "\"10.0.0.0 \" in \"10.0.0.0 /24\": white space inside "
-                     "an address, remove it"},
-    {"10.0.0.0/ 24", "\"10.0.0.0/ 24\": white space inside an address, "
-                     "remove it"},
-    {"::ffff:1.2.3.0/120", "\"::ffff:1.2.3.0\" in \"::ffff:1.2.3.0/120\": "
-                           "IPv4-mapped IPv6 address, write the IPv4 "
-                           "address \"1.2.3.0\""},
-    {"fe80::%eth0/64", "\"fe80::%eth0\" in \"fe80::%eth0/64\": zone id "
-                       "\"%eth0\" is not allowed, write \"fe80::\""},
+    {"010.1.1.0/24",
+     "\"010.1.1.0\" in \"010.1.1.0/24\": leading zero in "
+     "\"010\" (octal is not allowed), write it in decimal "
+     "without leading zeros"},
+    {"10.0.0.0 /24",
+     "\"10.0.0.0 \" in \"10.0.0.0 /24\": white space inside "
+     "an address, remove it"},
+    {"10.0.0.0/ 24",
+     "\"10.0.0.0/ 24\": white space inside an address, "
+     "remove it"},
+    {"::ffff:1.2.3.0/120",
+     "\"::ffff:1.2.3.0\" in \"::ffff:1.2.3.0/120\": "
+     "IPv4-mapped IPv6 address, write the IPv4 "
+     "address \"1.2.3.0\""},
+    {"fe80::%eth0/64",
+     "\"fe80::%eth0\" in \"fe80::%eth0/64\": zone id "
+     "\"%eth0\" is not allowed, write \"fe80::\""},
     /* plain */
     {"", "\"\": empty address"},
     {" ", "\" \": empty address"},
-    {" 10.0.0.1", "\" 10.0.0.1\": leading or trailing white space, write "
-                  "\"10.0.0.1\""},
-    {"10.0.0.1\n", "\"10.0.0.1\\n\": leading or trailing white space, write "
-                   "\"10.0.0.1\""},
-    {"10.0.0.1\t", "\"10.0.0.1\\t\": leading or trailing white space, write "
-                   "\"10.0.0.1\""},
+    {" 10.0.0.1",
+     "\" 10.0.0.1\": leading or trailing white space, write "
+     "\"10.0.0.1\""},
+    {"10.0.0.1\n",
+     "\"10.0.0.1\\n\": leading or trailing white space, write "
+     "\"10.0.0.1\""},
+    {"10.0.0.1\t",
+     "\"10.0.0.1\\t\": leading or trailing white space, write "
+     "\"10.0.0.1\""},
     {"10.0. 0.1", "\"10.0. 0.1\": white space inside an address, remove it"},
 };
 
@@ -291,54 +345,69 @@ static const struct refuse_row addr_refusals[] = {
     {"", "\"\": empty address"},
     {"\t", "\"\\t\": empty address"},
     /* octal / leading zeros */
-    {"010.1.1.1", "\"010.1.1.1\": leading zero in \"010\" (octal is not "
-                  "allowed), write it in decimal without leading zeros"},
-    {"10.01.1.1", "\"10.01.1.1\": leading zero in \"01\" (octal is not "
-                  "allowed), write it in decimal without leading zeros"},
-    {"1.1.1.00", "\"1.1.1.00\": leading zero in \"00\" (octal is not "
-                 "allowed), write it in decimal without leading zeros"},
-    {"0127.0.0.1", "\"0127.0.0.1\": leading zero in \"0127\" (octal is not "
-                   "allowed), write it in decimal without leading zeros"},
+    {"010.1.1.1",
+     "\"010.1.1.1\": leading zero in \"010\" (octal is not "
+     "allowed), write it in decimal without leading zeros"},
+    {"10.01.1.1",
+     "\"10.01.1.1\": leading zero in \"01\" (octal is not "
+     "allowed), write it in decimal without leading zeros"},
+    {"1.1.1.00",
+     "\"1.1.1.00\": leading zero in \"00\" (octal is not "
+     "allowed), write it in decimal without leading zeros"},
+    {"0127.0.0.1",
+     "\"0127.0.0.1\": leading zero in \"0127\" (octal is not "
+     "allowed), write it in decimal without leading zeros"},
     /* hex */
-    {"0x7f.1.1.1", "\"0x7f.1.1.1\": hex \"0x7f\" is not allowed, write the "
-                   "address as four decimal numbers (a.b.c.d)"},
-    {"0X7F000001", "\"0X7F000001\": hex \"0X7F000001\" is not allowed, write "
-                   "the address as four decimal numbers (a.b.c.d)"},
-    {"1.2.3.0xff", "\"1.2.3.0xff\": hex \"0xff\" is not allowed, write the "
-                   "address as four decimal numbers (a.b.c.d)"},
+    {"0x7f.1.1.1",
+     "\"0x7f.1.1.1\": hex \"0x7f\" is not allowed, write the "
+     "address as four decimal numbers (a.b.c.d)"},
+    {"0X7F000001",
+     "\"0X7F000001\": hex \"0X7F000001\" is not allowed, write "
+     "the address as four decimal numbers (a.b.c.d)"},
+    {"1.2.3.0xff",
+     "\"1.2.3.0xff\": hex \"0xff\" is not allowed, write the "
+     "address as four decimal numbers (a.b.c.d)"},
     {"7f.0.0.1", "\"7f.0.0.1\": not an IP address (hex digit 'f')"},
     /* short forms */
     {"1.2.3", "\"1.2.3\": short form, write all four parts (a.b.c.d)"},
     {"127.1", "\"127.1\": short form, write all four parts (a.b.c.d)"},
     {"2130706433", "\"2130706433\": \"2130706433\" is greater than 255"},
     {"10", "\"10\": short form, write all four parts (a.b.c.d)"},
-    {"1.2.3.4.5", "\"1.2.3.4.5\": too many parts, an IPv4 address has four "
-                  "(a.b.c.d)"},
+    {"1.2.3.4.5",
+     "\"1.2.3.4.5\": too many parts, an IPv4 address has four "
+     "(a.b.c.d)"},
     {"1..2.3", "\"1..2.3\": empty part in IPv4 address"},
     {".1.2.3", "\".1.2.3\": empty part in IPv4 address"},
     {"1.2.3.4.", "\"1.2.3.4.\": empty part in IPv4 address"},
     {"256.1.1.1", "\"256.1.1.1\": \"256\" is greater than 255"},
     {"1.1.1.1000", "\"1.1.1.1000\": \"1000\" is greater than 255"},
     /* zone ids, brackets */
-    {"fe80::1%eth0", "\"fe80::1%eth0\": zone id \"%eth0\" is not allowed, "
-                     "write \"fe80::1\""},
-    {"fe80::1%1", "\"fe80::1%1\": zone id \"%1\" is not allowed, write "
-                  "\"fe80::1\""},
+    {"fe80::1%eth0",
+     "\"fe80::1%eth0\": zone id \"%eth0\" is not allowed, "
+     "write \"fe80::1\""},
+    {"fe80::1%1",
+     "\"fe80::1%1\": zone id \"%1\" is not allowed, write "
+     "\"fe80::1\""},
     {"[::1]", "\"[::1]\": brackets are not allowed, write \"::1\""},
     /* white space */
-    {" 1.2.3.4", "\" 1.2.3.4\": leading or trailing white space, write "
-                 "\"1.2.3.4\""},
-    {"1.2.3.4 ", "\"1.2.3.4 \": leading or trailing white space, write "
-                 "\"1.2.3.4\""},
+    {" 1.2.3.4",
+     "\" 1.2.3.4\": leading or trailing white space, write "
+     "\"1.2.3.4\""},
+    {"1.2.3.4 ",
+     "\"1.2.3.4 \": leading or trailing white space, write "
+     "\"1.2.3.4\""},
     {"1.2. 3.4", "\"1.2. 3.4\": white space inside an address, remove it"},
     {":: 1", "\":: 1\": white space inside an address, remove it"},
     /* trailing garbage and the like */
-    {"1.2.3.4abc", "\"1.2.3.4abc\": trailing garbage after \"1.2.3.4\", "
-                   "remove it"},
-    {"1.2.3.4/24", "\"1.2.3.4/24\": trailing garbage after \"1.2.3.4\", "
-                   "remove it"},
-    {"1.2.3.4,", "\"1.2.3.4,\": trailing garbage after \"1.2.3.4\", remove "
-                 "it"},
+    {"1.2.3.4abc",
+     "\"1.2.3.4abc\": trailing garbage after \"1.2.3.4\", "
+     "remove it"},
+    {"1.2.3.4/24",
+     "\"1.2.3.4/24\": trailing garbage after \"1.2.3.4\", "
+     "remove it"},
+    {"1.2.3.4,",
+     "\"1.2.3.4,\": trailing garbage after \"1.2.3.4\", remove "
+     "it"},
     {"::1x", "\"::1x\": invalid character 'x' in IPv6 address"},
     {"::1/128", "\"::1/128\": invalid character '/' in IPv6 address"},
     {"::1\x01", "\"::1\\x01\": invalid character \\x01 in IPv6 address"},
@@ -351,19 +420,25 @@ static const struct refuse_row addr_refusals[] = {
     {"::ffff:010.1.1.1", "\"::ffff:010.1.1.1\": not a valid IPv6 address"},
     {"::1.2.3", "\"::1.2.3\": not a valid IPv6 address"},
     /* IPv4-mapped text is refused with the IPv4 address as hint */
-    {"::ffff:1.2.3.4", "\"::ffff:1.2.3.4\": IPv4-mapped IPv6 address, write "
-                       "the IPv4 address \"1.2.3.4\""},
-    {"::FFFF:199.89.0.5", "\"::FFFF:199.89.0.5\": IPv4-mapped IPv6 address, "
-                          "write the IPv4 address \"199.89.0.5\""},
-    {"::ffff:c759:5", "\"::ffff:c759:5\": IPv4-mapped IPv6 address, write "
-                      "the IPv4 address \"199.89.0.5\""},
-    {"0:0:0:0:0:ffff:7f00:1", "\"0:0:0:0:0:ffff:7f00:1\": IPv4-mapped IPv6 "
-                              "address, write the IPv4 address "
-                              "\"127.0.0.1\""},
+    {"::ffff:1.2.3.4",
+     "\"::ffff:1.2.3.4\": IPv4-mapped IPv6 address, write "
+     "the IPv4 address \"1.2.3.4\""},
+    {"::FFFF:199.89.0.5",
+     "\"::FFFF:199.89.0.5\": IPv4-mapped IPv6 address, "
+     "write the IPv4 address \"199.89.0.5\""},
+    {"::ffff:c759:5",
+     "\"::ffff:c759:5\": IPv4-mapped IPv6 address, write "
+     "the IPv4 address \"199.89.0.5\""},
+    {"0:0:0:0:0:ffff:7f00:1",
+     "\"0:0:0:0:0:ffff:7f00:1\": IPv4-mapped IPv6 "
+     "address, write the IPv4 address "
+     "\"127.0.0.1\""},
 };
 
-static int check_refusals(const char *fn, const struct refuse_row *rows,
-                          size_t n, bool use_range)
+static int check_refusals(const char *fn,
+                          const struct refuse_row *rows,
+                          size_t n,
+                          bool use_range)
 {
     size_t i;
     int failures = 0;
@@ -378,11 +453,17 @@ static int check_refusals(const char *fn, const struct refuse_row *rows,
         if (rc != -1) {
             print_error("%s(\"%s\"): got rc %d (accepted), want -1 with "
                         "\"%s\"\n",
-                        fn, rows[i].in, rc, rows[i].msg);
+                        fn,
+                        rows[i].in,
+                        rc,
+                        rows[i].msg);
             failures++;
         } else if (strcmp(err, rows[i].msg) != 0) {
             print_error("%s(\"%s\"):\n  got  message %s\n  want message %s\n",
-                        fn, rows[i].in, err, rows[i].msg);
+                        fn,
+                        rows[i].in,
+                        err,
+                        rows[i].msg);
             failures++;
         }
     }
@@ -392,17 +473,19 @@ static int check_refusals(const char *fn, const struct refuse_row *rows,
 static void test_refuse_range(void **state)
 {
     (void)state;
-    assert_int_equal(check_refusals("range_parse", range_refusals,
-                                    NELEM(range_refusals), true),
-                     0);
+    assert_int_equal(
+        check_refusals(
+            "range_parse", range_refusals, NELEM(range_refusals), true),
+        0);
 }
 
 static void test_refuse_addr(void **state)
 {
     (void)state;
-    assert_int_equal(check_refusals("addr_parse", addr_refusals,
-                                    NELEM(addr_refusals), false),
-                     0);
+    assert_int_equal(
+        check_refusals(
+            "addr_parse", addr_refusals, NELEM(addr_refusals), false),
+        0);
     /* Everything addr_parse() refuses, range_parse() refuses too. */
     {
         size_t i;
@@ -420,7 +503,8 @@ static void test_refuse_addr(void **state)
             if (range_parse(addr_refusals[i].in, &r, err, sizeof(err)) == 0) {
                 print_error("range_parse(\"%s\"): got accepted, want refused "
                             "(addr_parse says \"%s\")\n",
-                            addr_refusals[i].in, addr_refusals[i].msg);
+                            addr_refusals[i].in,
+                            addr_refusals[i].msg);
                 failures++;
             }
         }
@@ -447,8 +531,9 @@ static void test_refuse_quoting(void **state)
     assert_non_null(strstr(err, "...\": too long to be an address"));
 
     assert_int_equal(addr_parse("1.2.3.4\x80", &a, err, sizeof(err)), -1);
-    assert_string_equal(err, "\"1.2.3.4\\x80\": trailing garbage after "
-                             "\"1.2.3.4\", remove it");
+    assert_string_equal(err,
+                        "\"1.2.3.4\\x80\": trailing garbage after "
+                        "\"1.2.3.4\", remove it");
     assert_int_equal(addr_parse("\"1.2.3.4\"", &a, err, sizeof(err)), -1);
     assert_string_equal(err, "\"\\\"1.2.3.4\\\"\": not an IP address");
 
@@ -526,8 +611,7 @@ static int collect_cb(const ld_prefix *p, void *arg)
     size_t len = strlen(c->text);
 
     prefix_format(p, buf, sizeof(buf));
-    snprintf(c->text + len, sizeof(c->text) - len, "%s%s", len ? " " : "",
-             buf);
+    snprintf(c->text + len, sizeof(c->text) - len, "%s%s", len ? " " : "", buf);
     c->n++;
     if (c->stop_after > 0 && (int)c->n == c->stop_after) {
         return 7;
@@ -550,7 +634,8 @@ static void test_split(void **state)
         memset(&c, 0, sizeof(c));
         if (range_parse(split_rows[i].in, &r, err, sizeof(err)) != 0) {
             print_error("range_parse(\"%s\"): got error \"%s\"\n",
-                        split_rows[i].in, err);
+                        split_rows[i].in,
+                        err);
             failures++;
             continue;
         }
@@ -558,7 +643,10 @@ static void test_split(void **state)
         if (rc != 0 || strcmp(c.text, split_rows[i].want) != 0) {
             print_error("range_to_prefixes(\"%s\"):\n  got  rc %d [%s]\n  "
                         "want rc 0 [%s]\n",
-                        split_rows[i].in, rc, c.text, split_rows[i].want);
+                        split_rows[i].in,
+                        rc,
+                        c.text,
+                        split_rows[i].want);
             failures++;
         }
     }
@@ -574,8 +662,7 @@ static void test_split_stop(void **state)
     (void)state;
     memset(&c, 0, sizeof(c));
     c.stop_after = 2;
-    assert_int_equal(range_parse("10.0.0.1-10.0.0.6", &r, err, sizeof(err)),
-                     0);
+    assert_int_equal(range_parse("10.0.0.1-10.0.0.6", &r, err, sizeof(err)), 0);
     assert_int_equal(range_to_prefixes(&r, collect_cb, &c), 7);
     assert_string_equal(c.text, "10.0.0.1/32 10.0.0.2/31");
 
@@ -674,10 +761,10 @@ static int tile_cb(const ld_prefix *p, void *arg)
         return 0;
     }
     if (p->addr.family != t->family || t->done || v_cmp(a, t->next) != 0 ||
-        (a.hi & h.hi) != 0 || (a.lo & h.lo) != 0 ||
-        v_cmp(end, t->hi) > 0) {
+        (a.hi & h.hi) != 0 || (a.lo & h.lo) != 0 || v_cmp(end, t->hi) > 0) {
         print_error("range %s: prefix %s does not continue the tiling\n",
-                    t->range, buf);
+                    t->range,
+                    buf);
         t->errors++;
         return 0;
     }
@@ -690,7 +777,8 @@ static int tile_cb(const ld_prefix *p, void *arg)
             v_cmp(pend, t->hi) <= 0) {
             print_error("range %s: prefix %s is not maximal (its parent "
                         "fits)\n",
-                        t->range, buf);
+                        t->range,
+                        buf);
             t->errors++;
         }
     }
@@ -799,7 +887,11 @@ static void test_range_from_prefix(void **state)
         if (r.family != p.addr.family || strcmp(lo, rows[i].lo) != 0 ||
             strcmp(hi, rows[i].hi) != 0) {
             print_error("range_from_prefix(%s/%u): got %s-%s, want %s-%s\n",
-                        rows[i].addr, rows[i].len, lo, hi, rows[i].lo,
+                        rows[i].addr,
+                        rows[i].len,
+                        lo,
+                        hi,
+                        rows[i].lo,
                         rows[i].hi);
             failures++;
         }
@@ -855,15 +947,17 @@ static void test_sockaddr(void **state)
         memset(&ss, 0, sizeof(ss));
         memset(&a, 0x5a, sizeof(a));
         before = a;
-        snprintf(label, sizeof(label), "family %d %s", row->family,
+        snprintf(label,
+                 sizeof(label),
+                 "family %d %s",
+                 row->family,
                  row->text ? row->text : "(none)");
         if (row->family == AF_INET) {
             struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
             sin->sin_family = AF_INET;
             sin->sin_port = htons(25);
-            assert_int_equal(inet_pton(AF_INET, row->text, &sin->sin_addr),
-                             1);
+            assert_int_equal(inet_pton(AF_INET, row->text, &sin->sin_addr), 1);
         } else if (row->family == AF_INET6) {
             struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
@@ -883,8 +977,10 @@ static void test_sockaddr(void **state)
         }
         rc = addr_from_sockaddr(sa, &a);
         if (rc != row->rc) {
-            print_error("addr_from_sockaddr(%s): got rc %d, want %d\n", label,
-                        rc, row->rc);
+            print_error("addr_from_sockaddr(%s): got rc %d, want %d\n",
+                        label,
+                        rc,
+                        row->rc);
             failures++;
             continue;
         }
@@ -901,7 +997,11 @@ static void test_sockaddr(void **state)
         if (a.family != row->want_family || strcmp(got, row->want) != 0) {
             print_error("addr_from_sockaddr(%s): got family %d %s, want "
                         "family %d %s\n",
-                        label, a.family, got, row->want_family, row->want);
+                        label,
+                        a.family,
+                        got,
+                        row->want_family,
+                        row->want);
             failures++;
         }
 
@@ -917,7 +1017,9 @@ static void test_sockaddr(void **state)
                 addr_format(&raw, got, sizeof(got));
                 print_error("addr_normalize(%s): got family %d %s, differs "
                             "from addr_from_sockaddr\n",
-                            label, raw.family, got);
+                            label,
+                            raw.family,
+                            got);
                 failures++;
             }
         }
@@ -957,10 +1059,15 @@ static void test_cmp_format(void **state)
         assert_int_equal(addr_parse(rows[i].b, &b, err, sizeof(err)), 0);
         got = addr_cmp(&a, &b);
         got = got < 0 ? -1 : got > 0;
-        if (got != rows[i].want || -(addr_cmp(&b, &a) < 0 ? -1 : addr_cmp(&b, &a) > 0) != rows[i].want) {
+        if (got != rows[i].want ||
+            -(addr_cmp(&b, &a) < 0 ? -1 : addr_cmp(&b, &a) > 0) !=
+                rows[i].want) {
             print_error("addr_cmp(%s, %s): got %d, want %d (and the "
                         "opposite sign when swapped)\n",
-                        rows[i].a, rows[i].b, got, rows[i].want);
+                        rows[i].a,
+                        rows[i].b,
+                        got,
+                        rows[i].want);
             failures++;
         }
     }
