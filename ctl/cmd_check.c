@@ -58,8 +58,8 @@ static int check_parse_port(const char *text, int *port)
  * same way the daemon normalises a socket address. "unknown" is a client
  * with no address (AF_UNIX, or none given). Returns 0, or -1 with err.
  */
-static int check_parse_client(const char *text, ld_addr *out, bool *unknown,
-                              char *err, size_t errlen)
+static int check_parse_client(
+    const char *text, ld_addr *out, bool *unknown, char *err, size_t errlen)
 {
     struct sockaddr_in6 sin6;
 
@@ -82,8 +82,8 @@ static int check_parse_client(const char *text, ld_addr *out, bool *unknown,
     return -1;
 }
 
-static const char *check_opt_value(int argc, char **argv, int *i,
-                                   const char *name, bool *matched)
+static const char *
+check_opt_value(int argc, char **argv, int *i, const char *name, bool *matched)
 {
     const char *a = argv[*i] + 2;
     size_t n = strlen(name);
@@ -122,8 +122,8 @@ static int check_parse_args(int argc, char **argv, check_args *ca)
         }
         if (positional_only || a[0] != '-' || strcmp(a, "-") == 0) {
             if (ca->address != NULL) {
-                fprintf(stderr, "lockdownctl: check: extra argument \"%s\"\n",
-                        a);
+                fprintf(
+                    stderr, "lockdownctl: check: extra argument \"%s\"\n", a);
                 return -1;
             }
             ca->address = a;
@@ -144,8 +144,8 @@ static int check_parse_args(int argc, char **argv, check_args *ca)
             return -1;
         }
         if (val == NULL) {
-            fprintf(stderr, "lockdownctl: check: --%s needs a value\n",
-                    names[k]);
+            fprintf(
+                stderr, "lockdownctl: check: --%s needs a value\n", names[k]);
             return -1;
         }
         if (k == 0 && check_parse_port(val, &ca->port) != 0) {
@@ -182,8 +182,11 @@ static bool check_refused(const ld_verdict *v)
     return v->action == LD_REJECT || v->action == LD_TEMPFAIL;
 }
 
-static void check_judge(const ld_config *c, const check_args *ca,
-                        const ld_addr *addr, int port, ld_verdict *v)
+static void check_judge(const ld_config *c,
+                        const check_args *ca,
+                        const ld_addr *addr,
+                        int port,
+                        ld_verdict *v)
 {
     ld_conn_facts f;
 
@@ -214,8 +217,10 @@ static int check_single(const ld_config *c, const check_args *ca)
         return EX_USAGE;
     }
     check_judge(c, ca, unknown ? NULL : &addr, ca->port, &v);
-    printf("%s %s %s", policy_verdict_word(&v),
-           v.reason != NULL ? v.reason : "-", ctl_entry_name(c, v.entry));
+    printf("%s %s %s",
+           policy_verdict_word(&v),
+           v.reason != NULL ? v.reason : "-",
+           ctl_entry_name(c, v.entry));
     check_print_disabled(c, &v);
     putchar('\n');
     if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -262,16 +267,22 @@ typedef struct check_counts {
     unsigned long refused;
 } check_counts;
 
-static void check_bad(unsigned long lineno, const char *field,
-                      const char *why, const char *msg, check_counts *n)
+static void check_bad(unsigned long lineno,
+                      const char *field,
+                      const char *why,
+                      const char *msg,
+                      check_counts *n)
 {
     fprintf(stderr, "lockdownctl: stdin:%lu: %s\n", lineno, msg);
     printf("%s error - %s\n", field, why);
     n->bad++;
 }
 
-static void check_line(const ld_config *c, const check_args *ca, char *line,
-                       unsigned long lineno, check_counts *n)
+static void check_line(const ld_config *c,
+                       const check_args *ca,
+                       char *line,
+                       unsigned long lineno,
+                       check_counts *n)
 {
     char err[LD_ERRLEN];
     char msg[LD_ERRLEN + 64];
@@ -288,8 +299,10 @@ static void check_line(const ld_config *c, const check_args *ca, char *line,
         return;
     }
     if (nf > 2) {
-        snprintf(msg, sizeof(msg),
-                 "\"%.64s\": too many fields, expected ADDRESS [PORT]", f1);
+        snprintf(msg,
+                 sizeof(msg),
+                 "\"%.64s\": too many fields, expected ADDRESS [PORT]",
+                 f1);
         check_bad(lineno, f1, "bad-line", msg, n);
         return;
     }
@@ -298,8 +311,10 @@ static void check_line(const ld_config *c, const check_args *ca, char *line,
         return;
     }
     if (f2 != NULL && check_parse_port(f2, &port) != 0) {
-        snprintf(msg, sizeof(msg),
-                 "\"%.64s\": expected a port number from 1 to 65535", f2);
+        snprintf(msg,
+                 sizeof(msg),
+                 "\"%.64s\": expected a port number from 1 to 65535",
+                 f2);
         check_bad(lineno, f1, "bad-port", msg, n);
         return;
     }

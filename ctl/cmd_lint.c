@@ -17,8 +17,7 @@ int cmd_lint(const ctl_opts *o, int argc, char **argv)
     int rc = EX_SOFTWARE;
 
     if (argc != 1) {
-        fprintf(stderr, "lockdownctl: lint: extra argument \"%s\"\n",
-                argv[1]);
+        fprintf(stderr, "lockdownctl: lint: extra argument \"%s\"\n", argv[1]);
         rc = ctl_usage(argv[0]);
         goto out;
     }
@@ -37,8 +36,12 @@ int cmd_lint(const ctl_opts *o, int argc, char **argv)
     }
     printf("%s: ok: %zu profiles (%zu enabled), %zu trusted entries, "
            "%zu allowed ranges, %zu warnings\n",
-           o->config_path, c->nproviders, enabled,
-           c->nentries - c->nproviders, ranges, c->nwarnings);
+           o->config_path,
+           c->nproviders,
+           enabled,
+           c->nentries - c->nproviders,
+           ranges,
+           c->nwarnings);
     rc = EX_OK;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         perror("lockdownctl: stdout");

@@ -28,8 +28,12 @@ static const char *list_unknown_name(enum ld_unknown u)
 
 static void list_reply(const char *label, const ld_reply *r)
 {
-    printf("%s%s%s%s %s\n", label, r->rcode, r->xcode[0] != '\0' ? " " : "",
-           r->xcode, r->text != NULL ? r->text : "");
+    printf("%s%s%s%s %s\n",
+           label,
+           r->rcode,
+           r->xcode[0] != '\0' ? " " : "",
+           r->xcode,
+           r->text != NULL ? r->text : "");
 }
 
 static void list_settings(const ld_config *c)
@@ -67,7 +71,8 @@ static void list_entry(const ld_config *c, const ld_entry *e)
     printf("\n%s %s %s relay %s mode %s (%s)\n",
            e->kind == LD_ENTRY_PROVIDER ? "profile" : "trusted",
            e->name != NULL ? e->name : "-",
-           e->enabled ? "enabled" : "disabled", e->relay ? "yes" : "no",
+           e->enabled ? "enabled" : "disabled",
+           e->relay ? "yes" : "no",
            list_mode_name(config_entry_mode(c, e)),
            e->has_mode ? "own" : "global");
     if (e->display != NULL) {
@@ -77,8 +82,8 @@ static void list_entry(const ld_config *c, const ld_entry *e)
         printf("    source  %s\n", e->source);
     }
     if (e->mark.file != NULL) {
-        printf("    defined %s:%u:%u\n", e->mark.file, e->mark.line,
-               e->mark.col);
+        printf(
+            "    defined %s:%u:%u\n", e->mark.file, e->mark.line, e->mark.col);
     }
     for (i = 0; i < e->nranges; i++) {
         printf("    range   %s\n",
@@ -95,8 +100,7 @@ int cmd_list(const ctl_opts *o, int argc, char **argv)
     int rc = EX_SOFTWARE;
 
     if (argc != 1) {
-        fprintf(stderr, "lockdownctl: list: extra argument \"%s\"\n",
-                argv[1]);
+        fprintf(stderr, "lockdownctl: list: extra argument \"%s\"\n", argv[1]);
         rc = ctl_usage(argv[0]);
         goto out;
     }

@@ -16,7 +16,8 @@ ld_config *ctl_config_load(const ctl_opts *o)
     c = config_load_file(o->config_path, err, sizeof(err));
     if (c == NULL) {
         /* The message starts with file:line:col so editors can jump. */
-        fprintf(stderr, "%s\n",
+        fprintf(stderr,
+                "%s\n",
                 err[0] != '\0' ? err : "configuration failed to load");
         return NULL;
     }

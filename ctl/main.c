@@ -12,7 +12,8 @@
 #endif
 
 static const ctl_cmd ctl_cmds[] = {
-    {"check", cmd_check,
+    {"check",
+     cmd_check,
      "ADDRESS|- [--port N] [--daemon NAME] [--auth USER] [--rcpt ADDRESS]",
      "judge a client address (or one per line from stdin with -)"},
     {"list", cmd_list, "", "show the settings, profiles and trusted entries"},
@@ -37,14 +38,18 @@ static void ctl_help(FILE *out)
 {
     size_t i;
 
-    fprintf(out, "usage: lockdownctl [-c CONFIG] COMMAND [ARGS]\n"
-                 "       lockdownctl -V | -h\n"
-                 "  -c CONFIG  configuration file (default %s)\n"
-                 "commands:\n",
+    fprintf(out,
+            "usage: lockdownctl [-c CONFIG] COMMAND [ARGS]\n"
+            "       lockdownctl -V | -h\n"
+            "  -c CONFIG  configuration file (default %s)\n"
+            "commands:\n",
             LD_DEFAULT_CONFIG);
     for (i = 0; i < CTL_NCMDS; i++) {
-        fprintf(out, "  %s %s\n      %s\n", ctl_cmds[i].name,
-                ctl_cmds[i].usage, ctl_cmds[i].summary);
+        fprintf(out,
+                "  %s %s\n      %s\n",
+                ctl_cmds[i].name,
+                ctl_cmds[i].usage,
+                ctl_cmds[i].summary);
     }
 }
 
@@ -55,7 +60,9 @@ int ctl_usage(const char *name)
     if (cmd == NULL) {
         ctl_help(stderr);
     } else {
-        fprintf(stderr, "usage: lockdownctl [-c CONFIG] %s %s\n", cmd->name,
+        fprintf(stderr,
+                "usage: lockdownctl [-c CONFIG] %s %s\n",
+                cmd->name,
                 cmd->usage);
     }
     return EX_USAGE;

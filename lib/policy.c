@@ -27,8 +27,8 @@ static void verdict_init(ld_verdict *v, enum ld_stage stage, int entry)
     v->reply = NULL;
 }
 
-static void verdict_pass(ld_verdict *v, enum ld_action action,
-                         const char *reason)
+static void
+verdict_pass(ld_verdict *v, enum ld_action action, const char *reason)
 {
     v->action = action;
     v->would = action;
@@ -40,8 +40,10 @@ static void verdict_pass(ld_verdict *v, enum ld_action action,
 /* A refusal, softened to continue when the mode that governs it is
  * monitor. The reply is kept so that the log can say what would have been
  * sent. */
-static void verdict_refuse(ld_verdict *v, enum ld_action action,
-                           const char *reason, const ld_reply *reply,
+static void verdict_refuse(ld_verdict *v,
+                           enum ld_action action,
+                           const char *reason,
+                           const ld_reply *reply,
                            enum ld_mode mode)
 {
     v->would = action;
@@ -127,19 +129,19 @@ static void connect_unknown(const ld_config *c, ld_session *s, ld_verdict *v)
         verdict_pass(v, LD_ACCEPT, s->reason);
         break;
     case LD_UNKNOWN_REJECT:
-        verdict_refuse(v, LD_REJECT, s->reason, &c->refuse_reply,
-                       policy_outsider_mode(c));
+        verdict_refuse(
+            v, LD_REJECT, s->reason, &c->refuse_reply, policy_outsider_mode(c));
         break;
     case LD_UNKNOWN_TEMPFAIL:
     default:
-        verdict_refuse(v, LD_TEMPFAIL, s->reason, &reply_unknown,
-                       policy_outsider_mode(c));
+        verdict_refuse(
+            v, LD_TEMPFAIL, s->reason, &reply_unknown, policy_outsider_mode(c));
         break;
     }
 }
 
-static void connect_listed(const ld_config *c, ld_session *s, uint16_t tag,
-                           ld_verdict *v)
+static void
+connect_listed(const ld_config *c, ld_session *s, uint16_t tag, ld_verdict *v)
 {
     const ld_entry *e = &c->entries[tag];
     bool relay_judged = c->nlocal_domains > 0;
@@ -156,8 +158,10 @@ static void connect_listed(const ld_config *c, ld_session *s, uint16_t tag,
     }
 }
 
-static void connect_outsider(const ld_config *c, const ld_addr *a,
-                             ld_session *s, ld_verdict *v)
+static void connect_outsider(const ld_config *c,
+                             const ld_addr *a,
+                             ld_session *s,
+                             ld_verdict *v)
 {
     s->disabled_entry = policy_disabled_entry(c, a);
     if (c->refuse_at == LD_REFUSE_MAIL) {
@@ -168,12 +172,14 @@ static void connect_outsider(const ld_config *c, const ld_addr *a,
     }
     s->reason = "not-listed";
     v->disabled_entry = s->disabled_entry;
-    verdict_refuse(v, LD_REJECT, s->reason, &c->refuse_reply,
-                   policy_outsider_mode(c));
+    verdict_refuse(
+        v, LD_REJECT, s->reason, &c->refuse_reply, policy_outsider_mode(c));
 }
 
-void policy_connect(const ld_config *c, const ld_conn_facts *f,
-                    ld_session *s, ld_verdict *v)
+void policy_connect(const ld_config *c,
+                    const ld_conn_facts *f,
+                    ld_session *s,
+                    ld_verdict *v)
 {
     uint16_t tag = ADDRSET_NOTAG;
     bool found = false;
@@ -223,7 +229,9 @@ void policy_connect(const ld_config *c, const ld_conn_facts *f,
     }
 }
 
-void policy_mail(const ld_config *c, ld_session *s, const char *auth_user,
+void policy_mail(const ld_config *c,
+                 ld_session *s,
+                 const char *auth_user,
                  ld_verdict *v)
 {
     if (v == NULL) {
@@ -248,12 +256,14 @@ void policy_mail(const ld_config *c, ld_session *s, const char *auth_user,
         return;
     }
     v->disabled_entry = s->disabled_entry;
-    verdict_refuse(v, LD_REJECT, "not-listed", &c->refuse_reply,
-                   policy_outsider_mode(c));
+    verdict_refuse(
+        v, LD_REJECT, "not-listed", &c->refuse_reply, policy_outsider_mode(c));
 }
 
-void policy_rcpt(const ld_config *c, const ld_session *s,
-                 const char *rcpt_domain, ld_verdict *v)
+void policy_rcpt(const ld_config *c,
+                 const ld_session *s,
+                 const char *rcpt_domain,
+                 ld_verdict *v)
 {
     enum ld_mode mode;
 
@@ -273,8 +283,7 @@ void policy_rcpt(const ld_config *c, const ld_session *s,
      * MAIL stage was skipped. Enforce it here rather than let it pass;
      * in monitor mode MAIL already logged it, so judge relaying. */
     mode = policy_outsider_mode(c);
-    if (s->refused_deferred && !s->authenticated &&
-        mode == LD_MODE_ENFORCE) {
+    if (s->refused_deferred && !s->authenticated && mode == LD_MODE_ENFORCE) {
         v->disabled_entry = s->disabled_entry;
         verdict_refuse(v, LD_REJECT, "not-listed", &c->refuse_reply, mode);
         return;
@@ -298,7 +307,10 @@ void policy_rcpt(const ld_config *c, const ld_session *s,
         return;
     }
     v->disabled_entry = s->disabled_entry;
-    verdict_refuse(v, LD_REJECT, "relay-denied", &c->relay_reply,
+    verdict_refuse(v,
+                   LD_REJECT,
+                   "relay-denied",
+                   &c->relay_reply,
                    policy_entry_mode(c, s->entry));
 }
 
@@ -307,8 +319,10 @@ static bool verdict_final(const ld_verdict *v)
     return v->action != LD_CONTINUE || v->monitored;
 }
 
-void policy_evaluate(const ld_config *c, const ld_conn_facts *f,
-                     const char *auth_user, const char *rcpt_domain,
+void policy_evaluate(const ld_config *c,
+                     const ld_conn_facts *f,
+                     const char *auth_user,
+                     const char *rcpt_domain,
                      ld_verdict *v)
 {
     ld_session s;
@@ -411,8 +425,8 @@ const char *policy_rcpt_domain(const char *rcpt, char *buf, size_t buflen)
         p++;
     }
     end = p + strlen(p);
-    while (end > p && (end[-1] == ' ' || end[-1] == '\t' ||
-                       end[-1] == '\r' || end[-1] == '\n')) {
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' ||
+                       end[-1] == '\n')) {
         end--;
     }
     if (p < end && *p == '<') {

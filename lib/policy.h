@@ -95,26 +95,32 @@ typedef struct ld_conn_facts {
 /* Per-connection state the policy keeps between stages. Zero it, then let
  * policy_connect() fill it. */
 typedef struct ld_session {
-    bool judged;   /* false: port out of scope, nothing is checked */
+    bool judged;           /* false: port out of scope, nothing is checked */
     bool refused_deferred; /* refusal waiting for MAIL */
     bool authenticated;
-    int entry;     /* matched entry or -1 */
-    bool connected;      /* set by policy_connect(); false: internal error */
-    int disabled_entry;  /* disabled profile holding the client, or -1 */
-    const char *reason;  /* connect reason, repeated by later stages */
+    int entry;          /* matched entry or -1 */
+    bool connected;     /* set by policy_connect(); false: internal error */
+    int disabled_entry; /* disabled profile holding the client, or -1 */
+    const char *reason; /* connect reason, repeated by later stages */
 } ld_session;
 
-void policy_connect(const ld_config *c, const ld_conn_facts *f,
-                    ld_session *s, ld_verdict *v);
+void policy_connect(const ld_config *c,
+                    const ld_conn_facts *f,
+                    ld_session *s,
+                    ld_verdict *v);
 
 /* auth_user: {auth_authen}, NULL or "" when not authenticated. */
-void policy_mail(const ld_config *c, ld_session *s, const char *auth_user,
+void policy_mail(const ld_config *c,
+                 ld_session *s,
+                 const char *auth_user,
                  ld_verdict *v);
 
 /* rcpt_domain: the recipient's domain ({rcpt_host} or the part after the
  * last '@'), NULL or "" when there is none (a local user: not relaying). */
-void policy_rcpt(const ld_config *c, const ld_session *s,
-                 const char *rcpt_domain, ld_verdict *v);
+void policy_rcpt(const ld_config *c,
+                 const ld_session *s,
+                 const char *rcpt_domain,
+                 ld_verdict *v);
 
 /* Does the config need the MAIL / RCPT stages at all? (negotiate) */
 bool policy_needs_mail(const ld_config *c);
@@ -134,8 +140,10 @@ const char *policy_verdict_word(const ld_verdict *v);
  * plain continue (accept, reject, tempfail, or a monitored refusal) and
  * returns it; otherwise the last stage's.
  */
-void policy_evaluate(const ld_config *c, const ld_conn_facts *f,
-                     const char *auth_user, const char *rcpt_domain,
+void policy_evaluate(const ld_config *c,
+                     const ld_conn_facts *f,
+                     const char *auth_user,
+                     const char *rcpt_domain,
                      ld_verdict *v);
 
 /*
