@@ -1,0 +1,1967 @@
+/*
+ * config.c - load lockdown.yaml and the provider profiles it names.
+ *
+ * The schema is data: one ys_key table per mapping (see yamlschema.h), each
+ * key with its type and handler. Handlers fill a private loader; only when
+ * every file has been read and every check has passed is the ld_config
+ * handed out, so a bad file never half-applies. Nothing here is global:
+ * two threads may load two configs at once.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "sockspec.h"
+#include "yamlschema.h"
+
+#define LD_NAME_MAX 64   /* provider keys and trusted names */
+#define LD_REPLY_MAX 500 /* an SMTP reply line is at most 512 octets */
+#define LD_DOMAIN_MAX 253
+
+static const char default_refuse_reply[] =
+    "554 5.7.1 Mail must arrive through the filtering service";
+static const char default_relay_reply[] = "554 5.7.1 Relay access denied";
+
+static const char *const mode_names[] = {"enforce", "monitor", NULL};
+static const char *const refuse_at_names[] = {"connect", "mail", NULL};
+static const char *const unknown_names[] = {
+    "tempfail", "reject", "accept", NULL};
+static const char *const state_names[] = {"enabled", "disabled", NULL};
+static const char *const facility_names[] = {"mail",
+                                             "daemon",
+                                             "local0",
+                                             "local1",
+                                             "local2",
+                                             "local3",
+                                             "local4",
+                                             "local5",
+                                             "local6",
+                                             "local7",
+                                             NULL};
+static const int facility_values[] = {LOG_MAIL,
+                                      LOG_DAEMON,
+                                      LOG_LOCAL0,
+                                      LOG_LOCAL1,
+                                      LOG_LOCAL2,
+                                      LOG_LOCAL3,
+                                      LOG_LOCAL4,
+                                      LOG_LOCAL5,
+                                      LOG_LOCAL6,
+                                      LOG_LOCAL7};
+
+/* A provider named under "providers:", before its file is read. */
+struct pending {
+    char *key;
+    bool enabled;
+    unsigned line;
+    unsigned col;
+};
+
+struct loader {
+    ld_config *c;     /* the main file's target; NULL for a provider file */
+    const char *file; /* the file being walked, stable (c->files) */
+
+    struct pending *prov;
+    size_t nprov;
+    size_t capprov;
+
+    ld_entry *trusted;
+    size_t ntrusted;
+    size_t captrusted;
+
+    ld_entry *cur; /* the entry whose ranges are being read */
+    size_t curcap;
+
+    uint8_t *portseen; /* 65536 bits */
+    size_t capports;
+
+    ld_mark *dommark; /* where each local domain was written */
+    size_t capdomains;
+
+    char *providers_dir; /* as written */
+};
+
+/* ---------------------------------------------------------------- small */
+
+static void config_error(char *err,
+                         size_t errlen,
+                         const char *file,
+                         unsigned line,
+                         unsigned col,
+                         const char *fmt,
+                         ...) __attribute__((format(printf, 6, 7)));
+
+static void config_error(char *err,
+                         size_t errlen,
+                         const char *file,
+                         unsigned line,
+                         unsigned col,
+                         const char *fmt,
+                         ...)
+{
+    va_list ap;
+    int w = 0;
+
+    if (err == NULL || errlen == 0) {
+        return;
+    }
+    w = snprintf(err, errlen, "%s:%u:%u: ", file, line, col);
+    if (w < 0 || (size_t)w >= errlen) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err + w, errlen - (size_t)w, fmt, ap);
+    va_end(ap);
+}
+
+static const char *errno_text(int e, char *buf, size_t buflen)
+{
+    if (strerror_r(e, buf, buflen) != 0) {
+        snprintf(buf, buflen, "error %d", e);
+    }
+    return buf;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t dl = 0;
+    size_t nl = strlen(name);
+    char *p = NULL;
+
+    if (dir == NULL || dir[0] == '\0' || name[0] == '/') {
+        return strdup(name);
+    }
+    dl = strlen(dir);
+    p = malloc(dl + 1 + nl + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+    memcpy(p, dir, dl);
+    if (dir[dl - 1] != '/') {
+        p[dl++] = '/';
+    }
+    memcpy(p + dl, name, nl + 1);
+    return p;
+}
+
+/* Remember a file name for messages and marks; the copy lives as long as
+ * the config. */
+static const char *config_add_file(ld_config *c, const char *name)
+{
+    char **p = realloc(c->files, (c->nfiles + 1) * sizeof(*p));
+
+    if (p == NULL) {
+        return NULL;
+    }
+    c->files = p;
+    p[c->nfiles] = strdup(name);
+    if (p[c->nfiles] == NULL) {
+        return NULL;
+    }
+    return p[c->nfiles++];
+}
+
+/* Provider keys and trusted names: what logs and `lockdownctl` print as one
+ * awk field, and what names the profile file. */
+static bool name_valid(const char *s, size_t len)
+{
+    size_t i = 0;
+
+    if (len == 0 || len > LD_NAME_MAX) {
+        return false;
+    }
+    for (i = 0; i < len; i++) {
+        char ch = s[i];
+
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- files */
+
+/*
+ * Read a whole configuration file. It must be a regular file, not writable
+ * by others (anyone could then open the server), and at most LD_MAX_FILE
+ * bytes. On an open() failure *open_errno is set and msg holds the reason
+ * alone; on any other failure msg is a full sentence about the file.
+ */
+static int file_read(const char *path,
+                     char **out,
+                     size_t *outlen,
+                     int *open_errno,
+                     char *msg,
+                     size_t msglen)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t cap = 0;
+    size_t len = 0;
+    int fd = -1;
+    int rc = -1;
+    char e[128];
+
+    *out = NULL;
+    *outlen = 0;
+    *open_errno = 0;
+    /* O_NONBLOCK: a FIFO must not hang the loader; it is refused below. */
+    fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        *open_errno = errno;
+        errno_text(errno, msg, msglen);
+        goto out;
+    }
+    if (fstat(fd, &st) != 0) {
+        snprintf(
+            msg, msglen, "cannot stat: %s", errno_text(errno, e, sizeof(e)));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(msg, msglen, "not a regular file");
+        goto out;
+    }
+    if (st.st_mode & S_IWOTH) {
+        snprintf(msg,
+                 msglen,
+                 "refusing a file writable by others (mode %04o): anyone "
+                 "could open the server; run chmod o-w on it",
+                 (unsigned)(st.st_mode & 07777));
+        goto out;
+    }
+    if (st.st_size > LD_MAX_FILE) {
+        snprintf(msg,
+                 msglen,
+                 "file too large (%lld bytes, at most %d)",
+                 (long long)st.st_size,
+                 LD_MAX_FILE);
+        goto out;
+    }
+    cap = (size_t)st.st_size + 1;
+    buf = malloc(cap);
+    if (buf == NULL) {
+        snprintf(msg, msglen, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        ssize_t n = 0;
+
+        if (len == cap) {
+            char *p = NULL;
+
+            /* The file grew while being read. */
+            if (cap > LD_MAX_FILE) {
+                snprintf(msg,
+                         msglen,
+                         "file too large (more than %d bytes)",
+                         LD_MAX_FILE);
+                goto out;
+            }
+            p = realloc(buf, cap * 2);
+            if (p == NULL) {
+                snprintf(msg, msglen, "out of memory");
+                goto out;
+            }
+            buf = p;
+            cap *= 2;
+        }
+        n = read(fd, buf + len, cap - len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            snprintf(
+                msg, msglen, "read error: %s", errno_text(errno, e, sizeof(e)));
+            goto out;
+        }
+        if (n == 0) {
+            break;
+        }
+        len += (size_t)n;
+    }
+    if (len > LD_MAX_FILE) {
+        snprintf(
+            msg, msglen, "file too large (more than %d bytes)", LD_MAX_FILE);
+        goto out;
+    }
+    *out = buf;
+    *outlen = len;
+    buf = NULL;
+    rc = 0;
+
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+/*
+ * "554 5.7.1 text" into an ld_reply. A refusal: 4xx or 5xx, the enhanced
+ * code (optional) in the same class, text required, printable ASCII and no
+ * '%' (libmilter's smfi_setreply() reads '%' as a format character).
+ */
+static int reply_parse(const char *s, ld_reply *out, char *msg, size_t msglen)
+{
+    char q[YS_QUOTELEN];
+    size_t len = strlen(s);
+    const char *p = NULL;
+    const char *t = NULL;
+    size_t i = 0;
+
+    memset(out, 0, sizeof(*out));
+    ys_quote(s, len, q, sizeof(q));
+    if (len > LD_REPLY_MAX) {
+        snprintf(
+            msg, msglen, "%s is longer than %d characters", q, LD_REPLY_MAX);
+        return -1;
+    }
+    if (len < 3 || !is_digit(s[0]) || !is_digit(s[1]) || !is_digit(s[2]) ||
+        (s[3] != ' ' && s[3] != '\0')) {
+        snprintf(msg,
+                 msglen,
+                 "%s does not start with a reply code, like \"554 5.7.1 "
+                 "text\"",
+                 q);
+        return -1;
+    }
+    if ((s[0] != '4' && s[0] != '5') || s[1] > '5') {
+        snprintf(msg,
+                 msglen,
+                 "%s: %.3s is not a refusal code (4xx or 5xx, like 554)",
+                 q,
+                 s);
+        return -1;
+    }
+    memcpy(out->rcode, s, 3);
+    p = s + 3;
+    while (*p == ' ') {
+        p++;
+    }
+    /* An enhanced status code: class.subject.detail (RFC 3463). */
+    if (is_digit(p[0]) && p[1] == '.') {
+        size_t sub = 0;
+        size_t det = 0;
+
+        t = p + 2;
+        while (is_digit(t[sub])) {
+            sub++;
+        }
+        if (sub >= 1 && sub <= 3 && t[sub] == '.') {
+            while (is_digit(t[sub + 1 + det])) {
+                det++;
+            }
+        }
+        t += sub + 1 + det;
+        if (sub < 1 || sub > 3 || det < 1 || det > 3 ||
+            (*t != ' ' && *t != '\0')) {
+            const char *end = strchr(p, ' ');
+            size_t xl = end ? (size_t)(end - p) : strlen(p);
+
+            snprintf(msg,
+                     msglen,
+                     "%s: \"%.*s\" is not an enhanced status code like 5.7.1",
+                     q,
+                     (int)(xl > 20 ? 20 : xl),
+                     p);
+            return -1;
+        }
+        if (p[0] != s[0]) {
+            snprintf(msg,
+                     msglen,
+                     "%s: enhanced code %.*s does not match reply code %.3s "
+                     "(both must start with the same digit)",
+                     q,
+                     (int)(t - p),
+                     p,
+                     s);
+            return -1;
+        }
+        memcpy(out->xcode, p, (size_t)(t - p));
+        out->xcode[t - p] = '\0';
+        p = t;
+        while (*p == ' ') {
+            p++;
+        }
+    }
+    if (*p == '\0') {
+        snprintf(msg, msglen, "%s has no text after the code", q);
+        return -1;
+    }
+    for (i = 0; p[i] != '\0'; i++) {
+        unsigned char ch = (unsigned char)p[i];
+
+        if (ch < 0x20 || ch > 0x7e) {
+            snprintf(msg,
+                     msglen,
+                     "%s: the text must be one line of printable ASCII",
+                     q);
+            return -1;
+        }
+        if (ch == '%') {
+            snprintf(msg, msglen, "%s: '%%' is not allowed in the text", q);
+            return -1;
+        }
+    }
+    out->text = strdup(p);
+    if (out->text == NULL) {
+        snprintf(msg, msglen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void reply_clear(ld_reply *r)
+{
+    free(r->text);
+    memset(r, 0, sizeof(*r));
+}
+
+/* ---------------------------------------------------------------- entries */
+
+static int entry_grow(struct loader *l)
+{
+    ld_entry *e = l->cur;
+    size_t cap = l->curcap ? l->curcap * 2 : 4;
+    void *p = NULL;
+
+    if (cap > SIZE_MAX / sizeof(ld_range)) {
+        return -1;
+    }
+    p = realloc(e->ranges, cap * sizeof(*e->ranges));
+    if (p == NULL) {
+        return -1;
+    }
+    e->ranges = p;
+    p = realloc(e->range_text, cap * sizeof(*e->range_text));
+    if (p == NULL) {
+        return -1;
+    }
+    e->range_text = p;
+    p = realloc(e->range_mark, cap * sizeof(*e->range_mark));
+    if (p == NULL) {
+        return -1;
+    }
+    e->range_mark = p;
+    l->curcap = cap;
+    return 0;
+}
+
+static int h_range(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    ld_entry *e = l->cur;
+    char msg[LD_ERRLEN];
+    ld_range r;
+    char *text = NULL;
+
+    memset(&r, 0, sizeof(r));
+    msg[0] = '\0';
+    if (range_parse(v->s, &r, msg, sizeof(msg)) != 0) {
+        return ys_error(c, n, "%s", msg);
+    }
+    if (e->nranges == l->curcap && entry_grow(l) != 0) {
+        return ys_error(c, n, "out of memory");
+    }
+    text = strdup(v->s);
+    if (text == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    e->ranges[e->nranges] = r;
+    e->range_text[e->nranges] = text;
+    e->range_mark[e->nranges].file = l->file;
+    e->range_mark[e->nranges].line = n->line;
+    e->range_mark[e->nranges].col = n->col;
+    e->nranges++;
+    return 0;
+}
+
+struct range_ref {
+    const ld_range *r;
+    size_t i;
+};
+
+static int range_ref_cmp(const void *a, const void *b)
+{
+    const struct range_ref *x = a;
+    const struct range_ref *y = b;
+    int d = 0;
+
+    if (x->r->family != y->r->family) {
+        return x->r->family < y->r->family ? -1 : 1;
+    }
+    d = memcmp(x->r->lo, y->r->lo, sizeof(x->r->lo));
+    if (d == 0) {
+        d = memcmp(x->r->hi, y->r->hi, sizeof(x->r->hi));
+    }
+    if (d == 0) {
+        d = x->i < y->i ? -1 : (x->i > y->i ? 1 : 0);
+    }
+    return d;
+}
+
+static bool range_equal(const ld_range *a, const ld_range *b)
+{
+    return a->family == b->family && memcmp(a->lo, b->lo, 16) == 0 &&
+           memcmp(a->hi, b->hi, 16) == 0;
+}
+
+/* The same range twice in one entry is a mistake (a paste, a typo in the
+ * other line); in two entries it is allowed and the lowest index wins. */
+static int
+h_ranges_end(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    ld_entry *e = l->cur;
+    struct range_ref *refs = NULL;
+    size_t i = 0;
+    size_t first = 0;
+    size_t dup = SIZE_MAX;
+    size_t orig = 0;
+
+    (void)v;
+    if (e->nranges < 2) {
+        return 0;
+    }
+    refs = calloc(e->nranges, sizeof(*refs));
+    if (refs == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    for (i = 0; i < e->nranges; i++) {
+        refs[i].r = &e->ranges[i];
+        refs[i].i = i;
+    }
+    qsort(refs, e->nranges, sizeof(*refs), range_ref_cmp);
+    /* Report the repeat that comes first in the file. */
+    for (i = 1; i < e->nranges; i++) {
+        if (!range_equal(refs[i - 1].r, refs[i].r)) {
+            first = i;
+        } else if (i == first + 1 && refs[i].i < dup) {
+            dup = refs[i].i;
+            orig = refs[first].i;
+        }
+    }
+    free(refs);
+    if (dup != SIZE_MAX) {
+        char q1[YS_QUOTELEN];
+        char q2[YS_QUOTELEN];
+
+        return ys_error_at(
+            c,
+            e->range_mark[dup].line,
+            e->range_mark[dup].col,
+            "%s is the same range as %s (line %u)",
+            ys_quote(
+                e->range_text[dup], strlen(e->range_text[dup]), q1, sizeof(q1)),
+            ys_quote(e->range_text[orig],
+                     strlen(e->range_text[orig]),
+                     q2,
+                     sizeof(q2)),
+            e->range_mark[orig].line);
+    }
+    return 0;
+}
+
+static int
+h_relay_entry(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    (void)c;
+    (void)n;
+    l->cur->relay = v->b;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int h_mode(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    (void)c;
+    (void)n;
+    l->c->mode = (enum ld_mode)v->n;
+    return 0;
+}
+
+static int
+h_providers_dir(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    size_t len = v->len;
+
+    /* "providers/" and "providers" name the same place. */
+    while (len > 1 && v->s[len - 1] == '/') {
+        len--;
+    }
+    l->providers_dir = strndup(v->s, len);
+    if (l->providers_dir == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    return 0;
+}
+
+static const ld_entry *trusted_find(const struct loader *l, const char *name)
+{
+    size_t i = 0;
+
+    for (i = 0; i < l->ntrusted; i++) {
+        if (l->trusted[i].name != NULL &&
+            strcmp(l->trusted[i].name, name) == 0) {
+            return &l->trusted[i];
+        }
+    }
+    return NULL;
+}
+
+static int h_provider(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    const ld_entry *t = NULL;
+    struct pending *p = NULL;
+    char q[YS_QUOTELEN];
+
+    (void)n;
+    ys_quote(v->key_s, v->key->len, q, sizeof(q));
+    if (!name_valid(v->key_s, v->key->len)) {
+        return ys_error(c,
+                        v->key,
+                        "%s is not a valid profile name (a-z, 0-9, - and _, "
+                        "at most %d characters; the file is NAME.yaml)",
+                        q,
+                        LD_NAME_MAX);
+    }
+    t = trusted_find(l, v->key_s);
+    if (t != NULL) {
+        return ys_error(c,
+                        v->key,
+                        "%s is already the name of a trusted entry (line %u)",
+                        q,
+                        t->mark.line);
+    }
+    if (l->nprov + l->ntrusted >= LD_MAX_ENTRIES) {
+        return ys_error(c,
+                        v->key,
+                        "too many providers and trusted entries (at most %d)",
+                        LD_MAX_ENTRIES);
+    }
+    if (l->nprov == l->capprov) {
+        size_t cap = l->capprov ? l->capprov * 2 : 8;
+        struct pending *np = realloc(l->prov, cap * sizeof(*np));
+
+        if (np == NULL) {
+            return ys_error(c, v->key, "out of memory");
+        }
+        l->prov = np;
+        l->capprov = cap;
+    }
+    p = &l->prov[l->nprov];
+    memset(p, 0, sizeof(*p));
+    p->key = strdup(v->key_s);
+    if (p->key == NULL) {
+        return ys_error(c, v->key, "out of memory");
+    }
+    p->enabled = v->n == 0;
+    p->line = v->key->line;
+    p->col = v->key->col;
+    l->nprov++;
+    return 0;
+}
+
+static int
+h_trusted_begin(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    ld_entry *e = NULL;
+
+    (void)v;
+    if (l->nprov + l->ntrusted >= LD_MAX_ENTRIES) {
+        return ys_error(c,
+                        n,
+                        "too many providers and trusted entries (at most %d)",
+                        LD_MAX_ENTRIES);
+    }
+    if (l->ntrusted == l->captrusted) {
+        size_t cap = l->captrusted ? l->captrusted * 2 : 8;
+        ld_entry *ne = realloc(l->trusted, cap * sizeof(*ne));
+
+        if (ne == NULL) {
+            return ys_error(c, n, "out of memory");
+        }
+        l->trusted = ne;
+        l->captrusted = cap;
+    }
+    e = &l->trusted[l->ntrusted++];
+    memset(e, 0, sizeof(*e));
+    e->kind = LD_ENTRY_TRUSTED;
+    e->enabled = true;
+    e->mark.file = l->file;
+    e->mark.line = n->line;
+    e->mark.col = n->col;
+    l->cur = e;
+    l->curcap = 0;
+    return 0;
+}
+
+static int
+h_trusted_name(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    const ld_entry *t = NULL;
+    char q[YS_QUOTELEN];
+    size_t i = 0;
+
+    ys_quote(v->s, v->len, q, sizeof(q));
+    if (!name_valid(v->s, v->len)) {
+        return ys_error(c,
+                        n,
+                        "%s is not a valid name (a-z, 0-9, - and _, at most "
+                        "%d characters)",
+                        q,
+                        LD_NAME_MAX);
+    }
+    t = trusted_find(l, v->s);
+    if (t != NULL) {
+        return ys_error(c,
+                        n,
+                        "%s is already the name of trusted[%zu] (line %u)",
+                        q,
+                        (size_t)(t - l->trusted),
+                        t->mark.line);
+    }
+    for (i = 0; i < l->nprov; i++) {
+        if (strcmp(l->prov[i].key, v->s) == 0) {
+            return ys_error(c,
+                            n,
+                            "%s is already the name of a provider (line %u)",
+                            q,
+                            l->prov[i].line);
+        }
+    }
+    l->cur->name = strdup(v->s);
+    if (l->cur->name == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    return 0;
+}
+
+static int h_port(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    ld_config *cfg = l->c;
+    uint16_t port = (uint16_t)v->n;
+
+    if (l->portseen == NULL) {
+        l->portseen = calloc(65536 / 8, 1);
+        if (l->portseen == NULL) {
+            return ys_error(c, n, "out of memory");
+        }
+    }
+    if (l->portseen[port / 8] & (1u << (port % 8))) {
+        return ys_error(c, n, "%u is listed twice", (unsigned)port);
+    }
+    l->portseen[port / 8] |= (uint8_t)(1u << (port % 8));
+    if (cfg->nports == l->capports) {
+        size_t cap = l->capports ? l->capports * 2 : 8;
+        uint16_t *p = realloc(cfg->ports, cap * sizeof(*p));
+
+        if (p == NULL) {
+            return ys_error(c, n, "out of memory");
+        }
+        cfg->ports = p;
+        l->capports = cap;
+    }
+    cfg->ports[cfg->nports++] = port;
+    return 0;
+}
+
+static int
+h_refuse_at(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    (void)c;
+    (void)n;
+    l->c->refuse_at = (enum ld_refuse_at)v->n;
+    return 0;
+}
+
+static int reply_set(ys_ctx *c, const ys_node *n, const char *s, ld_reply *r)
+{
+    char msg[LD_ERRLEN];
+    ld_reply nr;
+
+    if (reply_parse(s, &nr, msg, sizeof(msg)) != 0) {
+        return ys_error(c, n, "%s", msg);
+    }
+    reply_clear(r);
+    *r = nr;
+    return 0;
+}
+
+static int
+h_refuse_reply(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    return reply_set(c, n, v->s, &l->c->refuse_reply);
+}
+
+static int
+h_relay_reply(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    return reply_set(c, n, v->s, &l->c->relay_reply);
+}
+
+static int h_unknown(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    (void)c;
+    (void)n;
+    l->c->unknown_client = (enum ld_unknown)v->n;
+    return 0;
+}
+
+/* Lower-case, without the root dot, each label 1-63 of a-z 0-9 '-' not at
+ * either end, not all digits at the end (that is an address). */
+static int
+domain_normalize(const char *s, char *out, size_t outlen, const char **why)
+{
+    size_t len = strlen(s);
+    size_t i = 0;
+    size_t label = 0;
+    bool digits = true;
+
+    if (len > 0 && s[len - 1] == '.') {
+        len--;
+    }
+    if (len == 0 || len > LD_DOMAIN_MAX || len + 1 > outlen) {
+        *why = "is not a domain name (1 to 253 characters)";
+        return -1;
+    }
+    for (i = 0; i <= len; i++) {
+        char ch = i < len ? s[i] : '.';
+
+        if (ch >= 'A' && ch <= 'Z') {
+            ch = (char)(ch - 'A' + 'a');
+        }
+        if (ch == '.') {
+            if (label == 0) {
+                *why = "is not a domain name (empty label)";
+                return -1;
+            }
+            if (label > 63) {
+                *why = "is not a domain name (a label is longer than 63)";
+                return -1;
+            }
+            if (out[i - 1] == '-') {
+                *why = "is not a domain name (a label ends with '-')";
+                return -1;
+            }
+            if (i == len && digits) {
+                *why = "is an address, not a domain name";
+                return -1;
+            }
+            label = 0;
+            digits = true;
+        } else if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                   ch == '-') {
+            if (label == 0 && ch == '-') {
+                *why = "is not a domain name (a label starts with '-')";
+                return -1;
+            }
+            if (!(ch >= '0' && ch <= '9')) {
+                digits = false;
+            }
+            label++;
+        } else {
+            *why = "is not a domain name (only letters, digits, '-' and '.'; "
+                   "write IDNs in xn-- form)";
+            return -1;
+        }
+        if (i < len) {
+            out[i] = ch;
+        }
+    }
+    out[len] = '\0';
+    return 0;
+}
+
+static int h_domain(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    ld_config *cfg = l->c;
+    char norm[LD_DOMAIN_MAX + 2];
+    const char *why = NULL;
+    char q[YS_QUOTELEN];
+
+    if (domain_normalize(v->s, norm, sizeof(norm), &why) != 0) {
+        return ys_error(
+            c, n, "%s %s", ys_quote(v->s, v->len, q, sizeof(q)), why);
+    }
+    if (cfg->nlocal_domains == l->capdomains) {
+        size_t cap = l->capdomains ? l->capdomains * 2 : 8;
+        char **p = realloc(cfg->local_domains, cap * sizeof(*p));
+        ld_mark *m = NULL;
+
+        if (p == NULL) {
+            return ys_error(c, n, "out of memory");
+        }
+        cfg->local_domains = p;
+        m = realloc(l->dommark, cap * sizeof(*m));
+        if (m == NULL) {
+            return ys_error(c, n, "out of memory");
+        }
+        l->dommark = m;
+        l->capdomains = cap;
+    }
+    cfg->local_domains[cfg->nlocal_domains] = strdup(norm);
+    if (cfg->local_domains[cfg->nlocal_domains] == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    l->dommark[cfg->nlocal_domains].file = l->file;
+    l->dommark[cfg->nlocal_domains].line = n->line;
+    l->dommark[cfg->nlocal_domains].col = n->col;
+    cfg->nlocal_domains++;
+    return 0;
+}
+
+struct str_ref {
+    const char *s;
+    size_t i;
+};
+
+static int str_ref_cmp(const void *a, const void *b)
+{
+    const struct str_ref *x = a;
+    const struct str_ref *y = b;
+    int d = strcmp(x->s, y->s);
+
+    if (d == 0) {
+        d = x->i < y->i ? -1 : (x->i > y->i ? 1 : 0);
+    }
+    return d;
+}
+
+static int
+h_domains_end(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    ld_config *cfg = l->c;
+    struct str_ref *refs = NULL;
+    size_t i = 0;
+    size_t first = 0;
+    size_t dup = SIZE_MAX;
+    size_t orig = 0;
+
+    (void)v;
+    if (cfg->nlocal_domains < 2) {
+        return 0;
+    }
+    refs = calloc(cfg->nlocal_domains, sizeof(*refs));
+    if (refs == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    for (i = 0; i < cfg->nlocal_domains; i++) {
+        refs[i].s = cfg->local_domains[i];
+        refs[i].i = i;
+    }
+    qsort(refs, cfg->nlocal_domains, sizeof(*refs), str_ref_cmp);
+    for (i = 1; i < cfg->nlocal_domains; i++) {
+        if (strcmp(refs[i - 1].s, refs[i].s) != 0) {
+            first = i;
+        } else if (i == first + 1 && refs[i].i < dup) {
+            dup = refs[i].i;
+            orig = refs[first].i;
+        }
+    }
+    free(refs);
+    if (dup != SIZE_MAX) {
+        return ys_error_at(c,
+                           l->dommark[dup].line,
+                           l->dommark[dup].col,
+                           "\"%s\" is listed twice (first at line %u)",
+                           cfg->local_domains[dup],
+                           l->dommark[orig].line);
+    }
+    return 0;
+}
+
+static int
+h_relay_auth(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    (void)c;
+    (void)n;
+    l->c->relay_authenticated = v->b;
+    return 0;
+}
+
+static int h_socket(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    char msg[LD_ERRLEN];
+    ld_sockspec spec;
+
+    msg[0] = '\0';
+    if (sockspec_parse(v->s, &spec, msg, sizeof(msg)) != 0) {
+        return ys_error(c, n, "%s", msg);
+    }
+    l->c->daemon.socket = strdup(v->s);
+    if (l->c->daemon.socket == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    return 0;
+}
+
+static int
+h_socket_mode(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    char q[YS_QUOTELEN];
+
+    /* Whoever can write the socket can ask the milter to accept a spammer
+     * as if it were a provider. */
+    if (v->n & S_IWOTH) {
+        return ys_error(c,
+                        n,
+                        "%s lets every local user write to the socket; use "
+                        "\"0660\" and socket_owner",
+                        ys_quote(v->s, v->len, q, sizeof(q)));
+    }
+    l->c->daemon.socket_mode = (mode_t)v->n;
+    return 0;
+}
+
+/* "user" or "user:group": names or numbers, no white space. */
+static bool owner_valid(const char *s)
+{
+    const char *colon = strchr(s, ':');
+    size_t ul = colon ? (size_t)(colon - s) : strlen(s);
+    size_t i = 0;
+
+    if (ul == 0 || ul > 32 || s[0] == '-') {
+        return false;
+    }
+    for (i = 0; s[i] != '\0'; i++) {
+        char ch = s[i];
+
+        if (s + i == colon) {
+            continue;
+        }
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' ||
+              ch == '.')) {
+            return false;
+        }
+    }
+    if (colon != NULL) {
+        size_t gl = strlen(colon + 1);
+
+        if (gl == 0 || gl > 32 || colon[1] == '-' ||
+            strchr(colon + 1, ':') != NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int owner_set(ys_ctx *c, const ys_node *n, const ys_value *v, char **dst)
+{
+    char q[YS_QUOTELEN];
+
+    if (!owner_valid(v->s)) {
+        return ys_error(c,
+                        n,
+                        "%s is not \"user\" or \"user:group\"",
+                        ys_quote(v->s, v->len, q, sizeof(q)));
+    }
+    *dst = strdup(v->s);
+    if (*dst == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    return 0;
+}
+
+static int
+h_socket_owner(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    return owner_set(c, n, v, &l->c->daemon.socket_owner);
+}
+
+static int h_user(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    return owner_set(c, n, v, &l->c->daemon.user);
+}
+
+static int h_pidfile(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    char q[YS_QUOTELEN];
+
+    if (v->s[0] != '/') {
+        return ys_error(c,
+                        n,
+                        "%s must be an absolute path",
+                        ys_quote(v->s, v->len, q, sizeof(q)));
+    }
+    l->c->daemon.pidfile = strdup(v->s);
+    if (l->c->daemon.pidfile == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    return 0;
+}
+
+static int h_facility(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    (void)c;
+    (void)n;
+    l->c->daemon.syslog_facility = facility_values[v->n];
+    return 0;
+}
+
+/* ---------------------------------------------------------------- schema */
+
+static const ys_key trusted_keys[] = {
+    {.name = "name",
+     .type = YS_STRING,
+     .flags = YS_REQUIRED,
+     .fn = h_trusted_name},
+    {.name = "ranges",
+     .type = YS_SEQ,
+     .flags = YS_REQUIRED | YS_NONEMPTY,
+     .elem = YS_STRING,
+     .fn = h_range,
+     .end = h_ranges_end},
+    {.name = "relay", .type = YS_BOOL, .fn = h_relay_entry},
+    {.name = NULL},
+};
+
+static const ys_key scope_keys[] = {
+    {.name = "ports", .type = YS_SEQ, .elem = YS_PORT, .fn = h_port},
+    {.name = NULL},
+};
+
+static const ys_key refuse_keys[] = {
+    {.name = "at",
+     .type = YS_ENUM,
+     .enums = refuse_at_names,
+     .fn = h_refuse_at},
+    {.name = "reply", .type = YS_STRING, .fn = h_refuse_reply},
+    {.name = NULL},
+};
+
+static const ys_key relay_keys[] = {
+    {.name = "local_domains",
+     .type = YS_SEQ,
+     .elem = YS_STRING,
+     .fn = h_domain,
+     .end = h_domains_end},
+    {.name = "authenticated", .type = YS_BOOL, .fn = h_relay_auth},
+    {.name = "reply", .type = YS_STRING, .fn = h_relay_reply},
+    {.name = NULL},
+};
+
+static const ys_key daemon_keys[] = {
+    {.name = "socket", .type = YS_STRING, .fn = h_socket},
+    {.name = "socket_mode", .type = YS_OCTAL, .fn = h_socket_mode},
+    {.name = "socket_owner", .type = YS_STRING, .fn = h_socket_owner},
+    {.name = "user", .type = YS_STRING, .fn = h_user},
+    {.name = "pidfile", .type = YS_STRING, .fn = h_pidfile},
+    {.name = "syslog_facility",
+     .type = YS_ENUM,
+     .enums = facility_names,
+     .fn = h_facility},
+    {.name = NULL},
+};
+
+static const ys_key main_keys[] = {
+    {.name = "mode", .type = YS_ENUM, .enums = mode_names, .fn = h_mode},
+    {.name = "providers_dir", .type = YS_STRING, .fn = h_providers_dir},
+    {.name = "providers",
+     .type = YS_DICT,
+     .flags = YS_REQUIRED,
+     .elem = YS_ENUM,
+     .enums = state_names,
+     .fn = h_provider},
+    {.name = "trusted",
+     .type = YS_SEQ_MAP,
+     .sub = trusted_keys,
+     .begin = h_trusted_begin},
+    {.name = "scope", .type = YS_MAP, .sub = scope_keys},
+    {.name = "refuse", .type = YS_MAP, .sub = refuse_keys},
+    {.name = "unknown_client",
+     .type = YS_ENUM,
+     .enums = unknown_names,
+     .fn = h_unknown},
+    {.name = "relay", .type = YS_MAP, .sub = relay_keys},
+    {.name = "daemon", .type = YS_MAP, .sub = daemon_keys},
+    {.name = NULL},
+};
+
+/* ---------------------------------------------------------------- provider */
+
+static int
+h_prov_name(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    l->cur->display = strdup(v->s);
+    if (l->cur->display == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    return 0;
+}
+
+static int
+h_prov_source(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    l->cur->source = strdup(v->s);
+    if (l->cur->source == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    return 0;
+}
+
+static int
+h_prov_mode(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    (void)c;
+    (void)n;
+    l->cur->has_mode = true;
+    l->cur->mode = (enum ld_mode)v->n;
+    return 0;
+}
+
+static const ys_key provider_keys[] = {
+    {.name = "name",
+     .type = YS_STRING,
+     .flags = YS_REQUIRED,
+     .fn = h_prov_name},
+    {.name = "source",
+     .type = YS_STRING,
+     .flags = YS_REQUIRED,
+     .fn = h_prov_source},
+    {.name = "ranges",
+     .type = YS_SEQ,
+     .flags = YS_REQUIRED | YS_NONEMPTY,
+     .elem = YS_STRING,
+     .fn = h_range,
+     .end = h_ranges_end},
+    {.name = "relay", .type = YS_BOOL, .fn = h_relay_entry},
+    {.name = "mode", .type = YS_ENUM, .enums = mode_names, .fn = h_prov_mode},
+    {.name = NULL},
+};
+
+/* file: a stable name for marks (c->files, or the caller's string). */
+static int provider_parse(const char *buf,
+                          size_t len,
+                          const char *file,
+                          const char *key,
+                          ld_entry *out,
+                          char *err,
+                          size_t errlen)
+{
+    struct loader l;
+    ys_doc doc;
+    ys_ctx ctx;
+    const ys_node *root = NULL;
+    int rc = -1;
+
+    memset(&l, 0, sizeof(l));
+    memset(&doc, 0, sizeof(doc));
+    memset(out, 0, sizeof(*out));
+    out->kind = LD_ENTRY_PROVIDER;
+    out->name = strdup(key);
+    if (out->name == NULL) {
+        config_error(err, errlen, file, 1, 1, "out of memory");
+        goto out;
+    }
+    if (len > LD_MAX_FILE) {
+        config_error(err,
+                     errlen,
+                     file,
+                     1,
+                     1,
+                     "file too large (more than %d bytes)",
+                     LD_MAX_FILE);
+        goto out;
+    }
+    if (ys_parse(&doc, file, buf, len, LD_MAX_DEPTH, err, errlen) != 0) {
+        goto out;
+    }
+    l.file = file;
+    l.cur = out;
+    ys_ctx_init(&ctx, &doc, err, errlen);
+    if (ys_walk(&ctx, provider_keys, &l) != 0) {
+        goto out;
+    }
+    root = ys_root(&doc);
+    out->mark.file = file;
+    out->mark.line = root->line;
+    out->mark.col = root->col;
+    rc = 0;
+
+out:
+    ys_doc_free(&doc);
+    if (rc != 0) {
+        config_entry_clear(out);
+    }
+    return rc;
+}
+
+int config_provider_load_string(const char *yaml,
+                                const char *name,
+                                const char *key,
+                                ld_entry *out,
+                                char *err,
+                                size_t errlen)
+{
+    if (name == NULL) {
+        name = "<string>";
+    }
+    if (yaml == NULL || key == NULL || out == NULL) {
+        if (out != NULL) {
+            memset(out, 0, sizeof(*out));
+        }
+        config_error(err, errlen, name, 1, 1, "no input");
+        return -1;
+    }
+    return provider_parse(yaml,
+                          strnlen(yaml, (size_t)LD_MAX_FILE + 1),
+                          name,
+                          key,
+                          out,
+                          err,
+                          errlen);
+}
+
+/* Read and check providers_dir/KEY.yaml into e. */
+static int provider_load(ld_config *c,
+                         const struct pending *p,
+                         ld_entry *e,
+                         const char *main_file,
+                         char *err,
+                         size_t errlen)
+{
+    char *fname = NULL;
+    char *path = NULL;
+    const char *file = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    int open_errno = 0;
+    char msg[LD_ERRLEN];
+    int rc = -1;
+
+    memset(e, 0, sizeof(*e));
+    fname = malloc(strlen(p->key) + sizeof(".yaml"));
+    if (fname == NULL) {
+        config_error(err, errlen, main_file, p->line, p->col, "out of memory");
+        goto out;
+    }
+    strcpy(fname, p->key);
+    strcat(fname, ".yaml");
+    path = path_join(c->providers_dir, fname);
+    file = path ? config_add_file(c, path) : NULL;
+    if (file == NULL) {
+        config_error(err, errlen, main_file, p->line, p->col, "out of memory");
+        goto out;
+    }
+    if (file_read(file, &buf, &len, &open_errno, msg, sizeof(msg)) != 0) {
+        if (open_errno != 0) {
+            config_error(err,
+                         errlen,
+                         main_file,
+                         p->line,
+                         p->col,
+                         "providers.%s: cannot open the profile \"%s\": %s",
+                         p->key,
+                         file,
+                         msg);
+        } else {
+            config_error(err, errlen, file, 1, 1, "%s", msg);
+        }
+        goto out;
+    }
+    if (provider_parse(buf, len, file, p->key, e, err, errlen) != 0) {
+        goto out;
+    }
+    e->enabled = p->enabled;
+    rc = 0;
+
+out:
+    free(buf);
+    free(path);
+    free(fname);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- build */
+
+static int config_build_sets(ld_config *c)
+{
+    addrset_builder *ab = addrset_builder_new();
+    addrset_builder *db = addrset_builder_new();
+    size_t i = 0;
+    size_t j = 0;
+    int rc = -1;
+
+    if (ab == NULL || db == NULL) {
+        goto out;
+    }
+    for (i = 0; i < c->nentries; i++) {
+        const ld_entry *e = &c->entries[i];
+        addrset_builder *b = e->enabled ? ab : db;
+
+        for (j = 0; j < e->nranges; j++) {
+            if (addrset_builder_add_range(b, &e->ranges[j], (uint16_t)i) != 0) {
+                goto out;
+            }
+        }
+    }
+    c->allowed = addrset_build(ab);
+    ab = NULL;
+    c->disabled = addrset_build(db);
+    db = NULL;
+    if (c->allowed == NULL || c->disabled == NULL) {
+        goto out;
+    }
+    rc = 0;
+
+out:
+    if (ab != NULL) {
+        addrset_builder_free(ab);
+    }
+    if (db != NULL) {
+        addrset_builder_free(db);
+    }
+    return rc;
+}
+
+static int config_warn(ld_config *c, const char *text)
+{
+    char **p = realloc(c->warnings, (c->nwarnings + 1) * sizeof(*p));
+
+    if (p == NULL) {
+        return -1;
+    }
+    c->warnings = p;
+    p[c->nwarnings] = strdup(text);
+    if (p[c->nwarnings] == NULL) {
+        return -1;
+    }
+    c->nwarnings++;
+    return 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A profile file that "providers:" does not name is a warning, not an
+ * error: a package upgrade that ships a new profile must not stop the
+ * milter. Returns -1 only when out of memory.
+ */
+static int
+config_scan_dir(ld_config *c, const struct loader *l, const char *main_file)
+{
+    DIR *dir = NULL;
+    struct dirent *de = NULL;
+    char **names = NULL;
+    size_t nnames = 0;
+    size_t cap = 0;
+    size_t i = 0;
+    int rc = -1;
+
+    dir = opendir(c->providers_dir);
+    if (dir == NULL) {
+        /* Nothing to list: every named profile was read already, so only
+         * an unreadable directory is worth a word. */
+        if (errno != ENOENT && l->nprov == 0) {
+            char e[128];
+            char line[LD_ERRLEN];
+
+            snprintf(line,
+                     sizeof(line),
+                     "%s:1:1: warning: cannot list providers_dir \"%s\": %s",
+                     main_file,
+                     c->providers_dir,
+                     errno_text(errno, e, sizeof(e)));
+            return config_warn(c, line);
+        }
+        return 0;
+    }
+    while ((de = readdir(dir)) != NULL) {
+        size_t len = strlen(de->d_name);
+        bool named = false;
+
+        if (de->d_name[0] == '.' || len <= 5 ||
+            strcmp(de->d_name + len - 5, ".yaml") != 0 ||
+            de->d_type == DT_DIR) {
+            continue;
+        }
+        for (i = 0; i < l->nprov && !named; i++) {
+            named = strlen(l->prov[i].key) == len - 5 &&
+                    strncmp(l->prov[i].key, de->d_name, len - 5) == 0;
+        }
+        if (named) {
+            continue;
+        }
+        if (nnames == cap) {
+            char **p = NULL;
+
+            cap = cap ? cap * 2 : 8;
+            p = realloc(names, cap * sizeof(*p));
+            if (p == NULL) {
+                goto out;
+            }
+            names = p;
+        }
+        names[nnames] = strdup(de->d_name);
+        if (names[nnames] == NULL) {
+            goto out;
+        }
+        nnames++;
+    }
+    /* readdir() order is the file system's; messages should not be. */
+    if (nnames > 1) {
+        qsort(names, nnames, sizeof(*names), str_cmp);
+    }
+    for (i = 0; i < nnames; i++) {
+        size_t stem = strlen(names[i]) - 5;
+        char *path = path_join(c->providers_dir, names[i]);
+        char line[LD_ERRLEN * 2];
+        int w = 0;
+
+        if (path == NULL) {
+            goto out;
+        }
+        if (name_valid(names[i], stem)) {
+            w = snprintf(line,
+                         sizeof(line),
+                         "%s:1:1: warning: profile \"%.*s\" is not listed "
+                         "under providers: in %s and is ignored (add "
+                         "\"%.*s: disabled\" there to silence this)",
+                         path,
+                         (int)stem,
+                         names[i],
+                         main_file,
+                         (int)stem,
+                         names[i]);
+        } else {
+            w = snprintf(line,
+                         sizeof(line),
+                         "%s:1:1: warning: not a valid profile name, not "
+                         "listed under providers: in %s; the file is ignored",
+                         path,
+                         main_file);
+        }
+        free(path);
+        (void)w;
+        if (config_warn(c, line) != 0) {
+            goto out;
+        }
+    }
+    rc = 0;
+
+out:
+    for (i = 0; i < nnames; i++) {
+        free(names[i]);
+    }
+    free(names);
+    closedir(dir);
+    return rc;
+}
+
+static int port_cmp(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a;
+    uint16_t y = *(const uint16_t *)b;
+
+    return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+static void loader_free(struct loader *l)
+{
+    size_t i = 0;
+
+    for (i = 0; i < l->nprov; i++) {
+        free(l->prov[i].key);
+    }
+    free(l->prov);
+    for (i = 0; i < l->ntrusted; i++) {
+        config_entry_clear(&l->trusted[i]);
+    }
+    free(l->trusted);
+    free(l->portseen);
+    free(l->dommark);
+    free(l->providers_dir);
+    memset(l, 0, sizeof(*l));
+}
+
+static int config_defaults(ld_config *c)
+{
+    char msg[LD_ERRLEN];
+
+    c->mode = LD_MODE_ENFORCE;
+    c->refuse_at = LD_REFUSE_CONNECT;
+    c->unknown_client = LD_UNKNOWN_TEMPFAIL;
+    c->relay_authenticated = true;
+    c->daemon.socket_mode = 0660;
+    c->daemon.syslog_facility = LOG_MAIL;
+    if (reply_parse(default_refuse_reply, &c->refuse_reply, msg, sizeof(msg)) !=
+            0 ||
+        reply_parse(default_relay_reply, &c->relay_reply, msg, sizeof(msg)) !=
+            0) {
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The main file, already in memory. name: for messages and c->path;
+ * basedir: where providers_dir is relative to (NULL: the current
+ * directory).
+ */
+static ld_config *config_load_buffer(const char *buf,
+                                     size_t len,
+                                     const char *name,
+                                     const char *basedir,
+                                     char *err,
+                                     size_t errlen)
+{
+    ld_config *c = NULL;
+    struct loader l;
+    ys_doc doc;
+    ys_ctx ctx;
+    const char *file = NULL;
+    size_t i = 0;
+    int ok = 0;
+
+    memset(&l, 0, sizeof(l));
+    memset(&doc, 0, sizeof(doc));
+    if (err != NULL && errlen > 0) {
+        err[0] = '\0';
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL || config_defaults(c) != 0) {
+        config_error(err, errlen, name, 1, 1, "out of memory");
+        goto out;
+    }
+    c->path = strdup(name);
+    file = config_add_file(c, name);
+    if (c->path == NULL || file == NULL) {
+        config_error(err, errlen, name, 1, 1, "out of memory");
+        goto out;
+    }
+    if (len > LD_MAX_FILE) {
+        config_error(err,
+                     errlen,
+                     file,
+                     1,
+                     1,
+                     "file too large (more than %d bytes)",
+                     LD_MAX_FILE);
+        goto out;
+    }
+    if (ys_parse(&doc, file, buf, len, LD_MAX_DEPTH, err, errlen) != 0) {
+        goto out;
+    }
+    l.c = c;
+    l.file = file;
+    ys_ctx_init(&ctx, &doc, err, errlen);
+    if (ys_walk(&ctx, main_keys, &l) != 0) {
+        goto out;
+    }
+    ys_doc_free(&doc);
+
+    if (c->nports > 1) {
+        qsort(c->ports, c->nports, sizeof(*c->ports), port_cmp);
+    }
+    c->providers_dir =
+        path_join(basedir, l.providers_dir ? l.providers_dir : "providers");
+    if (c->providers_dir == NULL) {
+        config_error(err, errlen, file, 1, 1, "out of memory");
+        goto out;
+    }
+
+    /* Providers first, in the order of "providers:", then trusted entries:
+     * the index is the addrset tag and the lowest one wins a tie. */
+    c->entries = calloc(l.nprov + l.ntrusted + 1, sizeof(*c->entries));
+    if (c->entries == NULL) {
+        config_error(err, errlen, file, 1, 1, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < l.nprov; i++) {
+        if (provider_load(
+                c, &l.prov[i], &c->entries[c->nentries], file, err, errlen) !=
+            0) {
+            goto out;
+        }
+        c->nentries++;
+    }
+    c->nproviders = c->nentries;
+    for (i = 0; i < l.ntrusted; i++) {
+        c->entries[c->nentries++] = l.trusted[i];
+    }
+    free(l.trusted);
+    l.trusted = NULL;
+    l.ntrusted = 0;
+
+    if (config_build_sets(c) != 0) {
+        config_error(
+            err, errlen, file, 1, 1, "out of memory building the address sets");
+        goto out;
+    }
+    if (config_scan_dir(c, &l, file) != 0) {
+        config_error(err, errlen, file, 1, 1, "out of memory");
+        goto out;
+    }
+    ok = 1;
+
+out:
+    ys_doc_free(&doc);
+    loader_free(&l);
+    if (!ok) {
+        config_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+ld_config *config_load_string(const char *yaml,
+                              const char *name,
+                              const char *basedir,
+                              char *err,
+                              size_t errlen)
+{
+    if (name == NULL) {
+        name = "<string>";
+    }
+    if (yaml == NULL) {
+        config_error(err, errlen, name, 1, 1, "no input");
+        return NULL;
+    }
+    return config_load_buffer(yaml,
+                              strnlen(yaml, (size_t)LD_MAX_FILE + 1),
+                              name,
+                              basedir,
+                              err,
+                              errlen);
+}
+
+ld_config *config_load_file(const char *path, char *err, size_t errlen)
+{
+    ld_config *c = NULL;
+    char *buf = NULL;
+    char *basedir = NULL;
+    const char *slash = NULL;
+    size_t len = 0;
+    int open_errno = 0;
+    char msg[LD_ERRLEN];
+
+    if (path == NULL || path[0] == '\0') {
+        config_error(err, errlen, "<none>", 1, 1, "no configuration file");
+        return NULL;
+    }
+    if (file_read(path, &buf, &len, &open_errno, msg, sizeof(msg)) != 0) {
+        if (open_errno != 0) {
+            config_error(err, errlen, path, 1, 1, "cannot open: %s", msg);
+        } else {
+            config_error(err, errlen, path, 1, 1, "%s", msg);
+        }
+        goto out;
+    }
+    slash = strrchr(path, '/');
+    if (slash != NULL) {
+        size_t dl = slash == path ? 1 : (size_t)(slash - path);
+
+        basedir = strndup(path, dl);
+        if (basedir == NULL) {
+            config_error(err, errlen, path, 1, 1, "out of memory");
+            goto out;
+        }
+    }
+    c = config_load_buffer(buf, len, path, basedir, err, errlen);
+
+out:
+    free(basedir);
+    free(buf);
+    return c;
+}
+
+/* ---------------------------------------------------------------- queries */
+
+void config_entry_clear(ld_entry *e)
+{
+    size_t i = 0;
+
+    if (e == NULL) {
+        return;
+    }
+    free(e->name);
+    free(e->display);
+    free(e->source);
+    free(e->ranges);
+    if (e->range_text != NULL) {
+        for (i = 0; i < e->nranges; i++) {
+            free(e->range_text[i]);
+        }
+    }
+    free(e->range_text);
+    free(e->range_mark);
+    memset(e, 0, sizeof(*e));
+}
+
+int config_entry_find(const ld_config *c, const char *name)
+{
+    size_t i = 0;
+
+    if (c == NULL || name == NULL) {
+        return -1;
+    }
+    for (i = 0; i < c->nentries; i++) {
+        if (c->entries[i].name != NULL &&
+            strcmp(c->entries[i].name, name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+enum ld_mode config_entry_mode(const ld_config *c, const ld_entry *e)
+{
+    if (e != NULL && e->has_mode) {
+        return e->mode;
+    }
+    return c != NULL ? c->mode : LD_MODE_ENFORCE;
+}
+
+bool config_port_locked(const ld_config *c, int port)
+{
+    size_t lo = 0;
+    size_t hi = 0;
+
+    if (c == NULL || port < 0 || c->nports == 0) {
+        return true;
+    }
+    if (port > 65535) {
+        return false;
+    }
+    hi = c->nports;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (c->ports[mid] == port) {
+            return true;
+        }
+        if (c->ports[mid] < port) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return false;
+}
+
+bool config_domain_local(const ld_config *c, const char *domain)
+{
+    size_t len = 0;
+    size_t i = 0;
+
+    if (c == NULL || domain == NULL) {
+        return false;
+    }
+    len = strlen(domain);
+    if (len > 0 && domain[len - 1] == '.') {
+        len--;
+    }
+    if (len == 0) {
+        return false;
+    }
+    for (i = 0; i < c->nlocal_domains; i++) {
+        if (strlen(c->local_domains[i]) == len &&
+            strncasecmp(c->local_domains[i], domain, len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void config_free(ld_config *c)
+{
+    size_t i = 0;
+
+    if (c == NULL) {
+        return;
+    }
+    for (i = 0; i < c->nentries; i++) {
+        config_entry_clear(&c->entries[i]);
+    }
+    free(c->entries);
+    free(c->ports);
+    for (i = 0; i < c->nlocal_domains; i++) {
+        free(c->local_domains[i]);
+    }
+    free(c->local_domains);
+    reply_clear(&c->refuse_reply);
+    reply_clear(&c->relay_reply);
+    free(c->daemon.socket);
+    free(c->daemon.socket_owner);
+    free(c->daemon.user);
+    free(c->daemon.pidfile);
+    if (c->allowed != NULL) {
+        addrset_free(c->allowed);
+    }
+    if (c->disabled != NULL) {
+        addrset_free(c->disabled);
+    }
+    for (i = 0; i < c->nwarnings; i++) {
+        free(c->warnings[i]);
+    }
+    free(c->warnings);
+    free(c->providers_dir);
+    for (i = 0; i < c->nfiles; i++) {
+        free(c->files[i]);
+    }
+    free(c->files);
+    free(c->path);
+    free(c);
+}
