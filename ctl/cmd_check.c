@@ -333,29 +333,56 @@ static void check_line(const ld_config *c,
     putchar('\n');
 }
 
+enum check_line_state { LINE_OK = 0, LINE_TOO_LONG, LINE_NUL };
+
+/*
+ * Read one line into buf without its end of line ("\n" or "\r\n"). A line
+ * longer than the buffer is consumed to its end and reported, never split
+ * into several. Returns false at the end of the input.
+ */
+static bool
+check_read_line(FILE *in, char *buf, size_t size, enum check_line_state *state)
+{
+    size_t len = 0;
+    int ch = EOF;
+
+    *state = LINE_OK;
+    while ((ch = getc_unlocked(in)) != EOF && ch != '\n') {
+        if (ch == '\0') {
+            *state = LINE_NUL;
+        }
+        if (len + 1 < size) {
+            buf[len++] = (char)ch;
+        } else if (*state == LINE_OK) {
+            *state = LINE_TOO_LONG;
+        }
+    }
+    if (ch == EOF && len == 0 && *state == LINE_OK) {
+        return false;
+    }
+    if (len > 0 && buf[len - 1] == '\r') {
+        len--;
+    }
+    buf[len] = '\0';
+    return true;
+}
+
 static int check_stream(const ld_config *c, const check_args *ca)
 {
     char line[CHECK_LINE_MAX];
     unsigned long lineno = 0;
     check_counts n = {0, 0};
-    size_t len;
+    enum check_line_state state = LINE_OK;
 
-    while (fgets(line, sizeof(line), stdin) != NULL) {
+    while (check_read_line(stdin, line, sizeof(line), &state)) {
         lineno++;
-        len = strlen(line);
-        if (len > 0 && line[len - 1] == '\n') {
-            line[--len] = '\0';
-        } else if (!feof(stdin)) {
-            int ch;
-
-            do {
-                ch = getchar();
-            } while (ch != EOF && ch != '\n');
+        if (state == LINE_TOO_LONG) {
             check_bad(lineno, "-", "line-too-long", "line too long", &n);
             continue;
         }
-        if (len > 0 && line[len - 1] == '\r') {
-            line[--len] = '\0';
+        if (state == LINE_NUL) {
+            check_bad(lineno, "-", "bad-line", "NUL byte in line", &n);
+            continue;
         }
         check_line(c, ca, line, lineno, &n);
     }

@@ -324,6 +324,7 @@ section_stdin_errors() {
         '199.89.0.1 25 extra' '010.1.1.1' '   ' '192.0.2.1 25' \
         "$(head -c 2000 /dev/zero | tr '\0' 'x')" 'fe80::1%eth0' \
         '127.0.0.1' >"$tmp/bad.txt"
+    printf '1.2.3.4\0x\n199.89.0.3\r\n' >>"$tmp/bad.txt" # NUL; CRLF
     printf '199.89.0.2' >>"$tmp/bad.txt" # last line without newline
     "$ctl" -c "$shipped" check - <"$tmp/bad.txt" >"$tmp/bad.out" 2>"$tmp/bad.err"
     expect_eq "bad lines: exit status" "$?" 65
@@ -337,6 +338,8 @@ section_stdin_errors() {
 - error - line-too-long
 fe80::1%eth0 error - bad-address
 127.0.0.1 accept loopback trusted
+- error - bad-line
+199.89.0.3 accept mailroute provider
 199.89.0.2 accept mailroute provider"
     local e
     e=$(cat "$tmp/bad.err")
@@ -346,7 +349,8 @@ fe80::1%eth0 error - bad-address
     expect_match "bad lines: line 7" stderr "$e" '^lockdownctl: stdin:7: .*"010\.1\.1\.1"'
     expect_match "bad lines: line 10" stderr "$e" '^lockdownctl: stdin:10: line too long'
     expect_match "bad lines: line 11" stderr "$e" '^lockdownctl: stdin:11: .*fe80::1%eth0'
-    expect_eq "bad lines: stderr lines" "$(wc -l <<<"$e")" 6
+    expect_match "bad lines: line 13" stderr "$e" '^lockdownctl: stdin:13: NUL byte in line$'
+    expect_eq "bad lines: stderr lines" "$(wc -l <<<"$e")" 7
 }
 
 # --- list ---------------------------------------------------------------------
