@@ -115,8 +115,10 @@ void policy_mail(const ld_config *c,
                  const char *auth_user,
                  ld_verdict *v);
 
-/* rcpt_domain: the recipient's domain ({rcpt_host} or the part after the
- * last '@'), NULL or "" when there is none (a local user: not relaying). */
+/* rcpt_domain: the recipient's domain, from policy_rcpt_domain() of the
+ * RCPT argument or {rcpt_addr} (not {rcpt_host}: with a smarthost or a
+ * transport map that is the next hop, not the domain). NULL or "" when
+ * there is none (a local user: not relaying). */
 void policy_rcpt(const ld_config *c,
                  const ld_session *s,
                  const char *rcpt_domain,
