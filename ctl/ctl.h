@@ -31,6 +31,7 @@ typedef struct ctl_cmd {
 int cmd_check(const ctl_opts *o, int argc, char **argv);
 int cmd_list(const ctl_opts *o, int argc, char **argv);
 int cmd_lint(const ctl_opts *o, int argc, char **argv);
+int cmd_export(const ctl_opts *o, int argc, char **argv);
 
 /* ctl/main.c: "usage: lockdownctl [-c CONFIG] NAME USAGE" on stderr, and
  * EX_USAGE to return. */

@@ -1,0 +1,276 @@
+/*
+ * cmd_export.c - lockdownctl export: write the lockdown for another
+ * enforcement layer (Postfix, Sendmail, nftables, iptables, Exchange) on
+ * stdout. The generation itself is lib/export.c; this file only reads the
+ * options and makes the output all or nothing.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+
+#include "ctl.h"
+#include "export.h"
+
+typedef struct export_args {
+    const char *format;
+    enum ld_export_format f;
+    const char *ports_text;
+    const char *family_text;
+    ld_export_opts o;
+    uint16_t ports[LD_EXPORT_MAX_PORTS];
+} export_args;
+
+/* "25,587": strict decimal 1..65535, comma separated, no spaces. */
+static int
+export_parse_ports(const char *text, uint16_t *ports, size_t max, size_t *n)
+{
+    const char *p = text;
+    long v = 0;
+    size_t digits = 0;
+
+    *n = 0;
+    for (;; p++) {
+        if (*p >= '0' && *p <= '9') {
+            if (digits == 0 && *p == '0') {
+                return -1;
+            }
+            v = v * 10 + (*p - '0');
+            if (++digits > 5 || v > 65535) {
+                return -1;
+            }
+            continue;
+        }
+        if ((*p != ',' && *p != '\0') || digits == 0 || *n >= max) {
+            return -1;
+        }
+        ports[(*n)++] = (uint16_t)v;
+        v = 0;
+        digits = 0;
+        if (*p == '\0') {
+            return 0;
+        }
+    }
+}
+
+/* "--name value" or "--name=value"; NULL with *matched when it lacks one. */
+static const char *
+export_opt_value(int argc, char **argv, int *i, const char *name, bool *matched)
+{
+    const char *a = argv[*i] + 2;
+    size_t n = strlen(name);
+
+    *matched = false;
+    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) {
+        return NULL;
+    }
+    *matched = true;
+    if (a[n] == '=') {
+        return a + n + 1;
+    }
+    if (*i + 1 >= argc) {
+        return NULL;
+    }
+    (*i)++;
+    return argv[*i];
+}
+
+static int export_parse_args(int argc, char **argv, export_args *ea)
+{
+    static const char *const names[] = {
+        "ports", "family", "identity", "server"};
+    const char **slots[4];
+    int i;
+    size_t k;
+
+    slots[0] = &ea->ports_text;
+    slots[1] = &ea->family_text;
+    slots[2] = &ea->o.identity;
+    slots[3] = &ea->o.server;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        bool matched = false;
+
+        if (a[0] != '-' || a[1] == '\0') {
+            if (ea->format != NULL) {
+                fprintf(stderr,
+                        "lockdownctl: export: extra argument "
+                        "\"%s\"\n",
+                        a);
+                return -1;
+            }
+            ea->format = a;
+            continue;
+        }
+        if (a[1] != '-') {
+            fprintf(stderr, "lockdownctl: export: unknown option \"%s\"\n", a);
+            return -1;
+        }
+        for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+            val = export_opt_value(argc, argv, &i, names[k], &matched);
+            if (matched) {
+                break;
+            }
+        }
+        if (!matched) {
+            fprintf(stderr, "lockdownctl: export: unknown option \"%s\"\n", a);
+            return -1;
+        }
+        if (val == NULL) {
+            fprintf(
+                stderr, "lockdownctl: export: --%s needs a value\n", names[k]);
+            return -1;
+        }
+        *slots[k] = val;
+    }
+    if (ea->format == NULL) {
+        fprintf(stderr,
+                "lockdownctl: export: no FORMAT (postfix-client, "
+                "postfix-relay, sendmail-access, nftables, "
+                "iptables, exchange)\n");
+        return -1;
+    }
+    if (export_format_parse(ea->format, &ea->f) != 0) {
+        fprintf(stderr,
+                "lockdownctl: export: unknown format \"%s\" (postfix-client, "
+                "postfix-relay, sendmail-access, nftables, iptables, "
+                "exchange)\n",
+                ea->format);
+        return -1;
+    }
+    return 0;
+}
+
+/* Options that do not apply to the format are refused, not ignored. */
+static int export_check_args(export_args *ea)
+{
+    bool firewall = ea->f == LD_EXPORT_NFTABLES || ea->f == LD_EXPORT_IPTABLES;
+
+    if (ea->ports_text != NULL && !firewall) {
+        fprintf(stderr,
+                "lockdownctl: export: --ports is for nftables and "
+                "iptables only\n");
+        return -1;
+    }
+    if (ea->ports_text != NULL) {
+        size_t n = 0;
+
+        if (export_parse_ports(
+                ea->ports_text, ea->ports, LD_EXPORT_MAX_PORTS, &n) != 0) {
+            fprintf(stderr,
+                    "lockdownctl: export: --ports \"%s\": expected port "
+                    "numbers from 1 to 65535 separated by commas\n",
+                    ea->ports_text);
+            return -1;
+        }
+        ea->o.ports = ea->ports;
+        ea->o.nports = n;
+    }
+    if (ea->family_text != NULL) {
+        if (ea->f != LD_EXPORT_IPTABLES) {
+            fprintf(stderr,
+                    "lockdownctl: export: --family is for iptables "
+                    "only\n");
+            return -1;
+        }
+        if (strcmp(ea->family_text, "4") == 0) {
+            ea->o.family = AF_INET;
+        } else if (strcmp(ea->family_text, "6") == 0) {
+            ea->o.family = AF_INET6;
+        } else {
+            fprintf(stderr,
+                    "lockdownctl: export: --family \"%s\": expected 4 "
+                    "(iptables-restore) or 6 (ip6tables-restore)\n",
+                    ea->family_text);
+            return -1;
+        }
+    }
+    if ((ea->o.identity != NULL || ea->o.server != NULL) &&
+        ea->f != LD_EXPORT_EXCHANGE) {
+        fprintf(stderr,
+                "lockdownctl: export: --identity and --server are "
+                "for exchange only\n");
+        return -1;
+    }
+    if (ea->o.identity != NULL && ea->o.server != NULL) {
+        fprintf(stderr,
+                "lockdownctl: export: give --identity or --server, "
+                "not both\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int export_exit_code(int rc)
+{
+    switch (rc) {
+    case LD_EXPORT_ERR_CONFIG:
+        return EX_CONFIG;
+    case LD_EXPORT_ERR_IO:
+        return EX_IOERR;
+    case LD_EXPORT_ERR_NOMEM:
+        return EX_OSERR;
+    case LD_EXPORT_ERR_USAGE:
+        return EX_USAGE;
+    default:
+        return EX_SOFTWARE;
+    }
+}
+
+int cmd_export(const ctl_opts *o, int argc, char **argv)
+{
+    char err[LD_ERRLEN];
+    export_args ea;
+    ld_config *c = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    int erc = 0;
+    int rc = EX_SOFTWARE;
+
+    memset(&ea, 0, sizeof(ea));
+    if (export_parse_args(argc, argv, &ea) != 0 ||
+        export_check_args(&ea) != 0) {
+        rc = ctl_usage(argv[0]);
+        goto out;
+    }
+    c = ctl_config_load(o);
+    if (c == NULL) {
+        rc = EX_CONFIG;
+        goto out;
+    }
+    err[0] = '\0';
+    /* Into memory first: a failed export never leaves half a table on
+     * stdout for a shell redirection to install. */
+    text = export_string(c, ea.f, &ea.o, &len, &erc, err, sizeof(err));
+    if (text == NULL) {
+        fprintf(stderr,
+                "lockdownctl: %s\n",
+                err[0] != '\0' ? err : "export failed");
+        rc = export_exit_code(erc);
+        goto out;
+    }
+    if (export_config_monitored(c)) {
+        fprintf(stderr,
+                "lockdownctl: export: warning: the configuration is "
+                "in monitor mode: the milter refuses nobody yet, "
+                "but this %s output enforces\n",
+                export_format_name(ea.f));
+    }
+    if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0 ||
+        ferror(stdout)) {
+        perror("lockdownctl: export: stdout");
+        rc = EX_IOERR;
+        goto out;
+    }
+    rc = EX_OK;
+out:
+    free(text);
+    if (c != NULL) {
+        config_free(c);
+    }
+    return rc;
+}
