@@ -18,6 +18,11 @@ static const ctl_cmd ctl_cmds[] = {
      "judge a client address (or one per line from stdin with -)"},
     {"list", cmd_list, "", "show the settings, profiles and trusted entries"},
     {"lint", cmd_lint, "", "load and validate the configuration"},
+    {"export",
+     cmd_export,
+     "FORMAT [--ports LIST] [--family 4|6] [--identity ID|--server NAME]",
+     "write the lockdown for Postfix, Sendmail, nftables, iptables or "
+     "Exchange"},
 };
 
 #define CTL_NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
