@@ -217,7 +217,18 @@ static int file_read(const char *path,
     *out = NULL;
     *outlen = 0;
     *open_errno = 0;
-    /* O_NONBLOCK: a FIFO must not hang the loader; it is refused below. */
+    /* Opening a device can have effects of its own: look first. The
+     * fstat() below is the check that counts (the file may be swapped in
+     * between); O_NONBLOCK keeps a FIFO swapped in from hanging us. */
+    if (stat(path, &st) != 0) {
+        *open_errno = errno;
+        errno_text(errno, msg, msglen);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(msg, msglen, "not a regular file");
+        goto out;
+    }
     fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         *open_errno = errno;
@@ -1050,8 +1061,9 @@ h_socket_mode(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     if (v->n & S_IWOTH) {
         return ys_error(c,
                         n,
-                        "%s lets every local user write to the socket; use "
-                        "\"0660\" and socket_owner",
+                        "%s makes the socket writable by others (any local "
+                        "user could talk to the milter); use \"0660\" and "
+                        "socket_owner",
                         ys_quote(v->s, v->len, q, sizeof(q)));
     }
     l->c->daemon.socket_mode = (mode_t)v->n;

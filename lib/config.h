@@ -32,7 +32,10 @@ enum ld_refuse_at { LD_REFUSE_CONNECT = 0, LD_REFUSE_MAIL = 1 };
 enum ld_unknown { LD_UNKNOWN_TEMPFAIL = 0, LD_UNKNOWN_REJECT, LD_UNKNOWN_ACCEPT };
 enum ld_entry_kind { LD_ENTRY_PROVIDER = 0, LD_ENTRY_TRUSTED = 1 };
 
-/* An SMTP reply split into its parts: "554 5.7.1 text". */
+/* An SMTP reply split into its parts: "554 5.7.1 text". Configured replies
+ * are refusals (4xx/5xx), the enhanced code has the same class, and the
+ * text is one line of printable ASCII without '%', so it can go to
+ * smfi_setreply() as it is. */
 typedef struct ld_reply {
     char rcode[4]; /* "554" */
     char xcode[16]; /* "5.7.1", may be empty */
@@ -87,7 +90,8 @@ typedef struct ld_config {
     size_t nentries;
     size_t nproviders;
 
-    uint16_t *ports; /* scope.ports; nports == 0 means all ports are locked */
+    uint16_t *ports; /* scope.ports, ascending, no duplicates; nports == 0
+                      * means all ports are locked */
     size_t nports;
 
     enum ld_refuse_at refuse_at;
@@ -101,9 +105,11 @@ typedef struct ld_config {
 
     ld_daemon daemon;
 
-    /* Built from enabled providers and trusted entries: decides. */
+    /* Built from enabled providers and trusted entries: decides. The tag
+     * is the entry index; equal prefixes keep the lowest index. Never NULL
+     * in a loaded config (empty when there is nothing to allow). */
     addrset *allowed;
-    /* Built from disabled providers: only explains a refusal. */
+    /* Built from disabled providers: only explains a refusal. Never NULL. */
     addrset *disabled;
 
     /* Non-fatal findings, "file:line:col: warning: ...", e.g. a provider
@@ -115,6 +121,11 @@ typedef struct ld_config {
 /*
  * Load the main file and the provider files it names. Returns the config,
  * or NULL with "file:line:col: message" in err (LD_ERRLEN is enough).
+ * Every file must be a regular file, not writable by others (S_IWOTH), and
+ * at most LD_MAX_FILE bytes. Provider files are providers_dir/KEY.yaml,
+ * providers_dir relative to the main file's directory. A .yaml file there
+ * that "providers:" does not name is a warning, not an error.
+ * No global state: threads may load configs concurrently.
  */
 ld_config *config_load_file(const char *path, char *err, size_t errlen);
 
@@ -128,8 +139,10 @@ ld_config *config_load_string(const char *yaml, const char *name,
 
 /*
  * Load one provider profile from a string into *out (a provider entry with
- * key "key", not enabled). Returns 0, or -1 with the message in err.
- * For tests and fuzzing; config_load_* use the same code.
+ * key "key", not enabled). Returns 0, or -1 with the message in err and
+ * *out cleared. The marks' file is "name" itself: keep it alive as long as
+ * the entry. Free with config_entry_clear(). For tests and fuzzing;
+ * config_load_* use the same code.
  */
 int config_provider_load_string(const char *yaml, const char *name,
                                 const char *key, ld_entry *out, char *err,

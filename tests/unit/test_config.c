@@ -681,8 +681,9 @@ static const struct load_case load_cases[] = {
     {"socket mode world-writable",
      "providers: {}\ndaemon:\n  socket_mode: \"0666\"\n",
      {{0}},
-     MAIN ":3:16: daemon.socket_mode: \"0666\" lets every local user write to "
-          "the socket; use \"0660\" and socket_owner",
+     MAIN ":3:16: daemon.socket_mode: \"0666\" makes the socket writable by "
+          "others (any local user could talk to the milter); use \"0660\" and "
+          "socket_owner",
      NULL},
     {"socket mode not octal",
      "providers: {}\ndaemon:\n  socket_mode: \"0690\"\n",
@@ -785,6 +786,56 @@ static const struct load_case load_cases[] = {
     {"group-writable files are accepted",
      "providers:\n  mailroute: enabled\n",
      {{"providers/mailroute.yaml", P_MAILROUTE, 0664}},
+     NULL,
+     NULL},
+    /* the examples of doc/lockdown.yaml.5 load as printed there */
+    {"man page: MailRoute",
+     "mode: enforce\nproviders:\n  mailroute: enabled\n  postini: disabled\n"
+     "  arrowmail: disabled\ntrusted:\n  - name: loopback\n"
+     "    ranges: [127.0.0.0/8, \"::1\"]\n    relay: true\nscope:\n"
+     "  ports: [25]\n",
+     {{"providers/mailroute.yaml",
+       "name: MailRoute\nsource: \"https://www.mailroute.net/ (support: "
+       "lock down your mail server)\"\nranges:\n  - 199.89.0.0/21\n"
+       "relay: true\n",
+       0},
+      {"providers/postini.yaml",
+       "name: Postini\nsource: "
+       "\"http://www.mxtoolbox.com/flexbox_support/support_flockdown.html\"\n"
+       "ranges:\n  - 208.123.79.0/24\n  - 64.18.0.0/255.255.240.0\n"
+       "relay: true\n",
+       0},
+      {"providers/arrowmail.yaml",
+       "name: Arrowmail\nsource: x\nranges: [83.245.15.239]\n",
+       0}},
+     NULL,
+     NULL},
+    {"man page: LAN, fax, copier, web form",
+     "providers: {}\ntrusted:\n  - name: loopback\n"
+     "    ranges: [127.0.0.0/8, \"::1\"]\n    relay: true\n"
+     "  - name: office-lan\n"
+     "    ranges: [192.168.10.0/24, \"2001:db8:10::/48\"]\n"
+     "    relay: true\n  - name: fax\n    ranges: [192.168.10.30]\n"
+     "  - name: copier\n    ranges: [192.168.10.40-192.168.10.41]\n"
+     "  - name: webform\n    ranges: [203.0.113.80]\nrelay:\n"
+     "  local_domains: [example.com, example.net]\n",
+     {{0}},
+     NULL,
+     NULL},
+    {"man page: remote staff",
+     "providers: {}\nrefuse:\n  at: mail\n"
+     "  reply: \"554 5.7.1 Mail must arrive through the filtering service\"\n"
+     "relay:\n  local_domains: [example.com]\n  authenticated: true\n",
+     {{0}},
+     NULL,
+     NULL},
+    {"man page: monitored profile",
+     "providers:\n  newfilter: enabled\n",
+     {{"providers/newfilter.yaml",
+       "# providers/newfilter.yaml\nname: NewFilter\n"
+       "source: \"https://newfilter.example/guide\"\n"
+       "ranges: [192.0.2.0/24]\nmode: monitor\n",
+       0}},
      NULL,
      NULL},
     {"null collections are empty",
