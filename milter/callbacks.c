@@ -1,0 +1,531 @@
+/*
+ * callbacks.c - libmilter callbacks (see callbacks.h).
+ *
+ * Per connection: a struct conn in smfi_setpriv() holding the reference to
+ * the config the connection started with (taken in xxfi_negotiate, so that
+ * the stages asked for and the decisions come from one config), the policy
+ * session and the client as logged. xxfi_close frees it.
+ *
+ * Fail closed: whatever goes wrong inside the daemon (no memory, no state,
+ * no config) answers 451 4.3.0 and SMFIS_TEMPFAIL, never accept.
+ */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "callbacks.h"
+#include "conf.h"
+#include "log.h"
+#include "macro.h"
+#include "policy.h"
+#include "stats.h"
+
+typedef struct conn {
+    conf *conf;      /* reference held until xxfi_close */
+    ld_session sess; /* filled by policy_connect() */
+    bool negotiated; /* xxfi_negotiate chose the stages for this config */
+    int port;        /* local port from {daemon_port}, -1 unknown */
+    log_peer peer;
+} conn;
+
+/* Macros this milter asks for itself, so admins need not touch
+ * milter_*_macros (Postfix) or confMILTER_MACROS_* (Sendmail). */
+static char macros_connect[] = "{daemon_port} {daemon_addr} {daemon_name}";
+static char macros_mail[] = "{auth_authen} {auth_type}";
+static char macros_rcpt[] = "{rcpt_addr} {rcpt_host} {rcpt_mailer}";
+
+static char sym_daemon_port[] = "{daemon_port}";
+static char sym_daemon_name[] = "{daemon_name}";
+static char sym_auth_authen[] = "{auth_authen}";
+static char sym_rcpt_mailer[] = "{rcpt_mailer}";
+
+static char filter_name[] = "lockdown-milter";
+
+/* Internal errors get this reply whatever the config says. */
+static char internal_rcode[] = "451";
+static char internal_xcode[] = "4.3.0";
+static char internal_text[] = "Internal error, try again later";
+
+/* Warn once per process about what the MTA does not send, not per
+ * connection. */
+static atomic_flag warned_no_symlist = ATOMIC_FLAG_INIT;
+static atomic_flag warned_no_port = ATOMIC_FLAG_INIT;
+
+static const char *const stage_name[] = {"connect", "mail", "rcpt"};
+
+static conn *conn_new(void)
+{
+    conn *c = calloc(1, sizeof(*c));
+
+    if (c == NULL) {
+        return NULL;
+    }
+    c->port = -1;
+    c->sess.entry = -1;
+    snprintf(c->peer.host, sizeof(c->peer.host), "unknown");
+    snprintf(c->peer.addr, sizeof(c->peer.addr), "unknown");
+    return c;
+}
+
+static void conn_free(conn *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    conf_release(c->conf);
+    free(c);
+}
+
+static void peer_fill(log_peer *peer, const char *hostname,
+                      const struct sockaddr *sa, const ld_addr *a)
+{
+    char buf[LD_ADDRSTRLEN];
+
+    macro_sanitize(hostname != NULL && hostname[0] != '\0' ? hostname
+                                                          : "unknown",
+                   peer->host, sizeof(peer->host));
+    if (a != NULL && addr_format(a, buf, sizeof(buf)) != NULL) {
+        macro_sanitize(buf, peer->addr, sizeof(peer->addr));
+    } else if (sa == NULL) {
+        snprintf(peer->addr, sizeof(peer->addr), "unknown");
+    } else if (sa->sa_family == AF_UNIX) {
+        snprintf(peer->addr, sizeof(peer->addr), "unix");
+    } else {
+        snprintf(peer->addr, sizeof(peer->addr), "family-%d",
+                 (int)sa->sa_family);
+    }
+}
+
+static stats_row *conn_row(const conn *c, const ld_verdict *v)
+{
+    const ld_config *cfg = c != NULL && c->conf != NULL ? c->conf->cfg : NULL;
+
+    if (v->reason != NULL && strcmp(v->reason, "internal-error") == 0) {
+        return stats_row_special(STATS_INTERNAL);
+    }
+    if (cfg != NULL && v->entry >= 0 && (size_t)v->entry < cfg->nentries) {
+        return c->conf->rows[v->entry];
+    }
+    if (cfg != NULL && v->disabled_entry >= 0 &&
+        (size_t)v->disabled_entry < cfg->nentries) {
+        return c->conf->rows[v->disabled_entry];
+    }
+    if (v->reason != NULL && strcmp(v->reason, "unknown-client") == 0) {
+        return stats_row_special(STATS_UNKNOWN_CLIENT);
+    }
+    if (v->reason != NULL && strcmp(v->reason, "port-not-locked") == 0) {
+        return stats_row_special(STATS_PORT_NOT_LOCKED);
+    }
+    return stats_row_special(STATS_NOT_LISTED);
+}
+
+static const char *entry_name(const ld_config *cfg, int idx)
+{
+    if (cfg == NULL || idx < 0 || (size_t)idx >= cfg->nentries ||
+        cfg->entries[idx].name == NULL) {
+        return NULL;
+    }
+    return cfg->entries[idx].name;
+}
+
+/* The one line per decision. user and rcpt are raw MTA values or NULL. */
+static void conn_log(const conn *c, const log_peer *peer,
+                     const ld_verdict *v, const char *user, const char *rcpt)
+{
+    const ld_config *cfg = c != NULL && c->conf != NULL ? c->conf->cfg : NULL;
+    int port = c != NULL ? c->port : -1;
+    char portbuf[16];
+    char entry[MACRO_LOG_BUF];
+    char disabled[MACRO_LOG_BUF + 16] = "";
+    char userbuf[MACRO_LOG_BUF + 16] = "";
+    char rcptbuf[MACRO_LOG_BUF + 16] = "";
+    char replybuf[MACRO_LOG_BUF + 64] = "";
+    bool refusal = v->monitored || v->action == LD_REJECT ||
+                   v->action == LD_TEMPFAIL;
+    const char *name = NULL;
+    unsigned stage = (unsigned)v->stage < 3 ? (unsigned)v->stage : 0;
+
+    if (port > 0) {
+        snprintf(portbuf, sizeof(portbuf), "%d", port);
+    } else {
+        snprintf(portbuf, sizeof(portbuf), "-");
+    }
+    macro_sanitize(entry_name(cfg, v->entry), entry, sizeof(entry));
+    name = entry_name(cfg, v->disabled_entry);
+    if (name != NULL) {
+        char tmp[MACRO_LOG_BUF];
+
+        snprintf(disabled, sizeof(disabled), " disabled=%s",
+                 macro_sanitize(name, tmp, sizeof(tmp)));
+    }
+    if (user != NULL && user[0] != '\0') {
+        char tmp[MACRO_LOG_BUF];
+
+        snprintf(userbuf, sizeof(userbuf), " user=%s",
+                 macro_sanitize(user, tmp, sizeof(tmp)));
+    }
+    if (rcpt != NULL) {
+        char tmp[MACRO_LOG_BUF];
+        bool angled = rcpt[0] == '<';
+
+        snprintf(rcptbuf, sizeof(rcptbuf), " rcpt=%s%s%s",
+                 angled ? "" : "<", macro_sanitize(rcpt, tmp, sizeof(tmp)),
+                 angled ? "" : ">");
+    }
+    if (refusal && v->reply != NULL) {
+        char tmp[MACRO_LOG_BUF];
+
+        snprintf(replybuf, sizeof(replybuf), " reply=\"%s%s%s %s\"",
+                 v->reply->rcode, v->reply->xcode[0] != '\0' ? " " : "",
+                 v->reply->xcode,
+                 macro_sanitize_quoted(v->reply->text, tmp, sizeof(tmp)));
+    }
+    log_msg(refusal ? LOG_NOTICE : LOG_INFO, peer,
+            "stage=%s port=%s verdict=%s reason=%s entry=%s%s%s%s%s",
+            stage_name[stage], portbuf, policy_verdict_word(v),
+            v->reason != NULL ? v->reason : "-", entry, disabled, userbuf,
+            rcptbuf, replybuf);
+}
+
+static sfsistat conn_internal(SMFICTX *ctx, const conn *c,
+                              const log_peer *peer, enum ld_stage stage,
+                              const char *why)
+{
+    static const ld_reply reply = {"451", "4.3.0", internal_text};
+    ld_verdict v;
+
+    memset(&v, 0, sizeof(v));
+    v.action = LD_TEMPFAIL;
+    v.would = LD_TEMPFAIL;
+    v.stage = stage;
+    v.entry = -1;
+    v.disabled_entry = -1;
+    v.reason = "internal-error";
+    v.reply = &reply;
+    log_msg(LOG_ERR, peer, "internal error at %s: %s", stage_name[stage],
+            why);
+    conn_log(c, peer, &v, NULL, NULL);
+    stats_count(stats_row_special(STATS_INTERNAL), &v);
+    (void)smfi_setreply(ctx, internal_rcode, internal_xcode, internal_text);
+    return SMFIS_TEMPFAIL;
+}
+
+/* Tell libmilter the verdict, with the configured reply for refusals. */
+static sfsistat conn_answer(SMFICTX *ctx, const conn *c, const ld_verdict *v)
+{
+    char rcode[sizeof(v->reply->rcode)];
+    char xcode[sizeof(v->reply->xcode)];
+    char text[1024];
+    sfsistat rc = SMFIS_TEMPFAIL;
+
+    switch (v->action) {
+    case LD_ACCEPT:
+        return SMFIS_ACCEPT;
+    case LD_CONTINUE:
+        return SMFIS_CONTINUE;
+    case LD_REJECT:
+        rc = SMFIS_REJECT;
+        break;
+    case LD_TEMPFAIL:
+        rc = SMFIS_TEMPFAIL;
+        break;
+    }
+    if (v->reply == NULL) {
+        return rc;
+    }
+    /* libmilter sends a custom reply only when its class matches the
+     * answer, so the configured code decides between 4xx and 5xx. */
+    if (v->reply->rcode[0] == '4') {
+        rc = SMFIS_TEMPFAIL;
+    } else if (v->reply->rcode[0] == '5') {
+        rc = SMFIS_REJECT;
+    }
+    snprintf(rcode, sizeof(rcode), "%s", v->reply->rcode);
+    snprintf(xcode, sizeof(xcode), "%s", v->reply->xcode);
+    if (macro_reply_escape(v->reply->text != NULL ? v->reply->text : "",
+                           text, sizeof(text)) == NULL) {
+        snprintf(text, sizeof(text), "Access denied");
+    }
+    if (smfi_setreply(ctx, rcode, xcode[0] != '\0' ? xcode : NULL, text) !=
+        MI_SUCCESS) {
+        log_msg(LOG_WARNING, c != NULL ? &c->peer : NULL,
+                "smfi_setreply refused \"%s %s\": the MTA uses its own "
+                "reply text",
+                rcode, xcode);
+    }
+    return rc;
+}
+
+static sfsistat conn_decide(SMFICTX *ctx, const conn *c, const ld_verdict *v,
+                            const char *user, const char *rcpt)
+{
+    if (v->reason != NULL && strcmp(v->reason, "internal-error") == 0) {
+        return conn_internal(ctx, c, &c->peer, v->stage,
+                             "policy found no usable state");
+    }
+    conn_log(c, &c->peer, v, user, rcpt);
+    stats_count(conn_row(c, v), v);
+    return conn_answer(ctx, c, v);
+}
+
+/* Stages this milter can do without, each with its no-reply bit. */
+struct stage_bits {
+    unsigned long no;
+    unsigned long nr;
+};
+
+static const struct stage_bits unused_stages[] = {
+    {SMFIP_NOHELO, SMFIP_NR_HELO},     {SMFIP_NOHDRS, SMFIP_NR_HDR},
+    {SMFIP_NOEOH, SMFIP_NR_EOH},       {SMFIP_NOBODY, SMFIP_NR_BODY},
+    {SMFIP_NOUNKNOWN, SMFIP_NR_UNKN}, {SMFIP_NODATA, SMFIP_NR_DATA},
+};
+
+static unsigned long stage_off(unsigned long offered, struct stage_bits b)
+{
+    unsigned long flags = 0;
+
+    /* Ask only for what the MTA offers, or libmilter aborts the session;
+     * a no-reply bit only where the stage is really switched off. */
+    if ((offered & b.no) != 0) {
+        flags |= b.no;
+        if ((offered & b.nr) != 0) {
+            flags |= b.nr;
+        }
+    }
+    return flags;
+}
+
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                             unsigned long f2, unsigned long f3,
+                             unsigned long *pf0, unsigned long *pf1,
+                             unsigned long *pf2, unsigned long *pf3)
+{
+    conn *c = smfi_getpriv(ctx);
+    bool want_mail = true;
+    bool want_rcpt = true;
+    size_t i;
+
+    (void)f2;
+    (void)f3;
+    *pf0 = 0;
+    *pf1 = 0;
+    *pf2 = 0;
+    *pf3 = 0;
+    if (c == NULL) {
+        c = conn_new();
+        if (c != NULL && smfi_setpriv(ctx, c) != MI_SUCCESS) {
+            conn_free(c);
+            c = NULL;
+        }
+    }
+    if (c != NULL) {
+        if (c->conf == NULL) {
+            c->conf = conf_acquire();
+        }
+        /* Without a config every stage is asked for: a superset is
+         * always safe, connect then fails closed. */
+        if (c->conf != NULL) {
+            want_mail = policy_needs_mail(c->conf->cfg);
+            want_rcpt = policy_needs_rcpt(c->conf->cfg);
+        }
+        c->negotiated = true;
+    } else {
+        log_msg(LOG_ERR, NULL,
+                "negotiate: out of memory, connect will tempfail");
+    }
+    for (i = 0; i < sizeof(unused_stages) / sizeof(unused_stages[0]); i++) {
+        *pf1 |= stage_off(f1, unused_stages[i]);
+    }
+    if (!want_mail) {
+        struct stage_bits b = {SMFIP_NOMAIL, SMFIP_NR_MAIL};
+
+        *pf1 |= stage_off(f1, b);
+    }
+    if (!want_rcpt) {
+        struct stage_bits b = {SMFIP_NORCPT, SMFIP_NR_RCPT};
+
+        *pf1 |= stage_off(f1, b);
+    }
+    if ((f0 & SMFIF_SETSYMLIST) == 0) {
+        if (!atomic_flag_test_and_set(&warned_no_symlist)) {
+            log_msg(LOG_WARNING, NULL,
+                    "the MTA does not let the milter ask for macros: add "
+                    "{daemon_port} to milter_connect_macros (Postfix) or "
+                    "confMILTER_MACROS_CONNECT (Sendmail), else every "
+                    "port is judged as locked");
+        }
+        return SMFIS_CONTINUE;
+    }
+    *pf0 |= SMFIF_SETSYMLIST;
+    if (smfi_setsymlist(ctx, SMFIM_CONNECT, macros_connect) != MI_SUCCESS ||
+        (want_mail &&
+         smfi_setsymlist(ctx, SMFIM_ENVFROM, macros_mail) != MI_SUCCESS) ||
+        (want_rcpt &&
+         smfi_setsymlist(ctx, SMFIM_ENVRCPT, macros_rcpt) != MI_SUCCESS)) {
+        log_msg(LOG_WARNING, NULL,
+                "negotiate: smfi_setsymlist failed, the MTA's default "
+                "macros apply");
+    }
+    return SMFIS_CONTINUE;
+}
+
+static int conn_port(SMFICTX *ctx, const conn *c)
+{
+    const char *text = smfi_getsymval(ctx, sym_daemon_port);
+    char tmp[MACRO_LOG_BUF];
+    int port = -1;
+
+    switch (macro_port_parse(text, &port)) {
+    case MACRO_PORT_OK:
+        break;
+    case MACRO_PORT_MISSING:
+        if (!atomic_flag_test_and_set(&warned_no_port)) {
+            log_msg(LOG_WARNING, &c->peer,
+                    "the MTA sent no {daemon_port}: the local port is "
+                    "unknown and judged as locked (logged once)");
+        }
+        break;
+    case MACRO_PORT_INVALID:
+        log_msg(LOG_WARNING, &c->peer,
+                "invalid {daemon_port} \"%s\": the local port is unknown "
+                "and judged as locked",
+                macro_sanitize_quoted(text, tmp, sizeof(tmp)));
+        break;
+    }
+    return port;
+}
+
+static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+    conn *c = smfi_getpriv(ctx);
+    log_peer peer;
+    ld_addr addr;
+    bool have_addr = false;
+    ld_conn_facts facts;
+    ld_verdict v;
+
+    memset(&addr, 0, sizeof(addr));
+    have_addr = addr_from_sockaddr(hostaddr, &addr) == 0;
+    peer_fill(&peer, hostname, hostaddr, have_addr ? &addr : NULL);
+    if (c == NULL) {
+        /* No negotiate for this connection (a connection reused after
+         * SMFIC_QUIT_NC): the stages are whatever an earlier config
+         * asked for. */
+        c = conn_new();
+        if (c == NULL) {
+            return conn_internal(ctx, NULL, &peer, LD_STAGE_CONNECT,
+                                 "out of memory");
+        }
+        if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+            conn_free(c);
+            return conn_internal(ctx, NULL, &peer, LD_STAGE_CONNECT,
+                                 "cannot store the connection state");
+        }
+    } else {
+        /* A second connect without close: start the session over. */
+        memset(&c->sess, 0, sizeof(c->sess));
+        c->sess.entry = -1;
+    }
+    c->peer = peer;
+    if (c->conf == NULL) {
+        c->conf = conf_acquire();
+    }
+    if (c->conf == NULL) {
+        return conn_internal(ctx, c, &c->peer, LD_STAGE_CONNECT,
+                             "no configuration loaded");
+    }
+    c->port = conn_port(ctx, c);
+    facts.addr = have_addr ? &addr : NULL;
+    facts.port = c->port;
+    facts.daemon_name = smfi_getsymval(ctx, sym_daemon_name);
+    policy_connect(c->conf->cfg, &facts, &c->sess, &v);
+    if (!c->negotiated && v.action == LD_CONTINUE && !v.monitored) {
+        /* A later stage must still decide, but nothing says the MTA will
+         * send it: fail closed, a new connection negotiates afresh. */
+        static const ld_reply reply = {"451", "4.3.0", internal_text};
+
+        v.action = LD_TEMPFAIL;
+        v.would = LD_TEMPFAIL;
+        v.reason = "stages-unknown";
+        v.reply = &reply;
+    }
+    return conn_decide(ctx, c, &v, NULL, NULL);
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+    conn *c = smfi_getpriv(ctx);
+    const char *auth = NULL;
+    ld_verdict v;
+
+    (void)argv;
+    if (c == NULL || c->conf == NULL || !c->sess.connected) {
+        return conn_internal(ctx, c, c != NULL ? &c->peer : NULL,
+                             LD_STAGE_MAIL, "no connection state");
+    }
+    auth = smfi_getsymval(ctx, sym_auth_authen);
+    policy_mail(c->conf->cfg, &c->sess, auth, &v);
+    return conn_decide(ctx, c, &v, auth, NULL);
+}
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+    conn *c = smfi_getpriv(ctx);
+    const char *rcpt = argv != NULL ? argv[0] : NULL;
+    char domain[512];
+    const char *d = NULL;
+    ld_verdict v;
+
+    if (c == NULL || c->conf == NULL || !c->sess.connected) {
+        return conn_internal(ctx, c, c != NULL ? &c->peer : NULL,
+                             LD_STAGE_RCPT, "no connection state");
+    }
+    d = macro_rcpt_domain(rcpt, smfi_getsymval(ctx, sym_rcpt_mailer), domain,
+                          sizeof(domain));
+    policy_rcpt(c->conf->cfg, &c->sess, d, &v);
+    return conn_decide(ctx, c, &v, NULL, rcpt != NULL ? rcpt : "");
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+    conn *c = smfi_getpriv(ctx);
+
+    /* Authentication is read again at every MAIL; nothing of one
+     * transaction may carry over to the next. */
+    if (c != NULL) {
+        c->sess.authenticated = false;
+    }
+    return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+    conn *c = smfi_getpriv(ctx);
+
+    if (c != NULL) {
+        (void)smfi_setpriv(ctx, NULL);
+        conn_free(c);
+    }
+    return SMFIS_CONTINUE;
+}
+
+struct smfiDesc callbacks_desc(void)
+{
+    struct smfiDesc d;
+
+    memset(&d, 0, sizeof(d));
+    d.xxfi_name = filter_name;
+    d.xxfi_version = SMFI_VERSION;
+    d.xxfi_flags = SMFIF_SETSYMLIST;
+    d.xxfi_connect = cb_connect;
+    d.xxfi_envfrom = cb_envfrom;
+    d.xxfi_envrcpt = cb_envrcpt;
+    d.xxfi_abort = cb_abort;
+    d.xxfi_close = cb_close;
+    d.xxfi_negotiate = cb_negotiate;
+    return d;
+}

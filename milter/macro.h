@@ -1,0 +1,62 @@
+/*
+ * macro.h - turning MTA-supplied text (macros, host names, addresses) into
+ * values the daemon can decide on and log safely. Pure functions, no
+ * libmilter: tested by tests/milter/test_macro.c.
+ */
+#ifndef LOCKDOWN_MILTER_MACRO_H
+#define LOCKDOWN_MILTER_MACRO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Longest macro value logged; longer ones are cut and end in "...". */
+#define MACRO_LOG_MAX 256
+/* Buffer size that always holds a sanitized value (escapes double). */
+#define MACRO_LOG_BUF (2 * MACRO_LOG_MAX + 8)
+
+enum macro_port_status {
+    MACRO_PORT_OK = 0,
+    MACRO_PORT_MISSING, /* NULL or empty */
+    MACRO_PORT_INVALID, /* anything but 1..65535 in plain digits */
+};
+
+/*
+ * Parse {daemon_port}: digits only, 1..65535, no sign, no leading zero, no
+ * white space. *port is the value, or -1 (unknown, so judged as locked).
+ */
+enum macro_port_status macro_port_parse(const char *text, int *port);
+
+/*
+ * Copy text for an unquoted log field: bytes outside 0x21..0x7e become
+ * '?', at most MACRO_LOG_MAX bytes are kept, a cut value ends in "...".
+ * NULL gives "-". Returns out.
+ */
+const char *macro_sanitize(const char *text, char *out, size_t outlen);
+
+/*
+ * Same for a field logged in double quotes: spaces are kept, '"' and '\'
+ * are escaped with '\'.
+ */
+const char *macro_sanitize_quoted(const char *text, char *out, size_t outlen);
+
+/*
+ * Make reply text safe for smfi_setreply(): '%' doubled (libmilter hands
+ * the text to a printf-like formatter in the MTA), CR, LF and other control
+ * characters replaced by a space. Returns out, or NULL when it does not
+ * fit.
+ */
+const char *macro_reply_escape(const char *text, char *out, size_t outlen);
+
+/*
+ * The domain relaying is judged on, for one RCPT.
+ *   rcpt_mailer "local": "" (the MTA delivers it here: never relaying);
+ *   otherwise the domain of the envelope recipient as the client gave it
+ *   (argv[0]), or NULL when it has none (a local user).
+ * {rcpt_host} is deliberately not used: it is the next hop (a relayhost,
+ * smarthost, mailertable or transport target), not the recipient's domain.
+ * May return LD_RCPT_DOMAIN_TOOLONG (never local: judged as relaying).
+ */
+const char *macro_rcpt_domain(const char *rcpt, const char *rcpt_mailer,
+                              char *buf, size_t buflen);
+
+#endif
