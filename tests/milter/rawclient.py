@@ -5,6 +5,8 @@ usage: rawclient.py SOCKET SCENARIO WANT
   SOCKET    unix:/path of the running lockdown-milter
   SCENARIO  unix        connect from an AF_UNIX client (family 'L')
             mail-first  MAIL before any connect (no session state)
+            reuse       a transaction from 192.0.2.40, QUIT_NC, then a
+                        connect from 192.0.2.7 without a new negotiation
   WANT      the expected reply, e.g. "t" (tempfail) or "y:451 4.3.0"
             (a custom reply starting with that text)
 
@@ -18,7 +20,10 @@ SMFIC_OPTNEG = b"O"
 SMFIC_MACRO = b"D"
 SMFIC_CONNECT = b"C"
 SMFIC_MAIL = b"M"
+SMFIC_RCPT = b"R"
+SMFIC_BODYEOB = b"E"
 SMFIC_QUIT = b"Q"
+SMFIC_QUIT_NC = b"K"
 SMFI_VERSION = 6
 ALL_ACTIONS = 0x1FF
 ALL_PROTOCOL = 0x1FFFFF
@@ -52,6 +57,14 @@ def negotiate(sock):
         raise RuntimeError("negotiate: got %r" % cmd)
 
 
+def expect(sock, want):
+    cmd, data = recv(sock)
+    got = describe(cmd, data)
+    print("step reply %s" % got)
+    if not got.startswith(want):
+        raise RuntimeError("got reply %r, want %r" % (got, want))
+
+
 def describe(cmd, data):
     text = data.rstrip(b"\0").decode("ascii", "replace")
     return cmd.decode("ascii") + (":" + text if text else "")
@@ -70,6 +83,25 @@ def main():
         send(sock, SMFIC_MACRO, b"C{daemon_port}\x0025\x00")
         send(sock, SMFIC_CONNECT,
              b"localhost\x00L" + struct.pack("!H", 0) + b"/run/client.sock\x00")
+    elif scenario == "reuse":
+        # A whole transaction first: libmilter takes QUIT_NC only after
+        # the end of a message.
+        send(sock, SMFIC_MACRO, b"C{daemon_port}\x0025\x00")
+        send(sock, SMFIC_CONNECT,
+             b"first.example\x004" + struct.pack("!H", 40000) +
+             b"192.0.2.40\x00")
+        expect(sock, "c")
+        send(sock, SMFIC_MAIL, b"<a@example.com>\x00")
+        expect(sock, "c")
+        send(sock, SMFIC_RCPT, b"<b@example.com>\x00")
+        expect(sock, "c")
+        send(sock, SMFIC_BODYEOB)
+        expect(sock, "c")
+        send(sock, SMFIC_QUIT_NC)
+        send(sock, SMFIC_MACRO, b"C{daemon_port}\x0025\x00")
+        send(sock, SMFIC_CONNECT,
+             b"second.example\x004" + struct.pack("!H", 40001) +
+             b"192.0.2.7\x00")
     elif scenario == "mail-first":
         send(sock, SMFIC_MAIL, b"<someone@example.org>\x00")
     else:
