@@ -113,9 +113,11 @@ const char *ys_quote(const char *s, size_t len, char *buf, size_t buflen)
         unsigned char ch = (unsigned char)s[i];
         bool cont = (ch & 0xc0) == 0x80;
 
-        /* Room for one escaped byte (4), "..." and the closing quote; a
-         * UTF-8 sequence is never cut in the middle. */
-        if (!cont && o + 4 + 3 + 4 + 2 > buflen) {
+        /* Room for one escaped byte (4), "...", the closing quote and NUL.
+         * A lead byte also keeps room for its continuation bytes, so valid
+         * UTF-8 is never cut in the middle; a stray run of continuation
+         * bytes still stops at the hard limit. */
+        if (o + 4 + 3 + 2 > buflen || (!cont && o + 4 + 3 + 4 + 2 > buflen)) {
             memcpy(buf + o, "...", 3);
             o += 3;
             break;
