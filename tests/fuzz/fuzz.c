@@ -104,7 +104,7 @@ unsigned fuzz_family_bits(int family)
     return family == AF_INET ? 32 : 128;
 }
 
-fuzz_u128 fuzz_to_u128(const uint8_t bytes[16], int family)
+fuzz_u128 fuzz_to_u128(const uint8_t *bytes, int family)
 {
     unsigned n = fuzz_family_bits(family) / 8, i;
     fuzz_u128 v = 0;
@@ -115,7 +115,7 @@ fuzz_u128 fuzz_to_u128(const uint8_t bytes[16], int family)
     return v;
 }
 
-void fuzz_from_u128(fuzz_u128 v, int family, uint8_t bytes[16])
+void fuzz_from_u128(fuzz_u128 v, int family, uint8_t *bytes)
 {
     unsigned n = fuzz_family_bits(family) / 8, i;
 

@@ -59,8 +59,8 @@ void fuzz_check_err(const char *what, const char *err, size_t errlen);
 typedef unsigned __int128 fuzz_u128;
 
 unsigned fuzz_family_bits(int family);
-fuzz_u128 fuzz_to_u128(const uint8_t bytes[16], int family);
-void fuzz_from_u128(fuzz_u128 v, int family, uint8_t bytes[16]);
+fuzz_u128 fuzz_to_u128(const uint8_t *bytes, int family);
+void fuzz_from_u128(fuzz_u128 v, int family, uint8_t *bytes);
 /* All ones in the low "bits" bits (bits 0..128). */
 fuzz_u128 fuzz_low_mask(unsigned bits);
 
