@@ -55,8 +55,14 @@ static void check_str(const char *what,
                       const char *got,
                       const char *want)
 {
-    if ((got == NULL) != (want == NULL) ||
-        (got != NULL && strcmp(got, want) != 0)) {
+    bool same = false;
+
+    if (got == NULL || want == NULL) {
+        same = got == want;
+    } else {
+        same = strcmp(got, want) == 0;
+    }
+    if (!same) {
         fail_case(what,
                   "%s: got \"%s\", want \"%s\"",
                   field,
