@@ -237,13 +237,6 @@ static sfsistat conn_answer(SMFICTX *ctx, const conn *c, const ld_verdict *v)
     if (v->reply == NULL) {
         return rc;
     }
-    /* libmilter sends a custom reply only when its class matches the
-     * answer, so the configured code decides between 4xx and 5xx. */
-    if (v->reply->rcode[0] == '4') {
-        rc = SMFIS_TEMPFAIL;
-    } else if (v->reply->rcode[0] == '5') {
-        rc = SMFIS_REJECT;
-    }
     snprintf(rcode, sizeof(rcode), "%s", v->reply->rcode);
     snprintf(xcode, sizeof(xcode), "%s", v->reply->xcode);
     if (macro_reply_escape(v->reply->text != NULL ? v->reply->text : "",
@@ -260,16 +253,38 @@ static sfsistat conn_answer(SMFICTX *ctx, const conn *c, const ld_verdict *v)
     return rc;
 }
 
-static sfsistat conn_decide(SMFICTX *ctx, const conn *c, const ld_verdict *v,
-                            const char *user, const char *rcpt)
+/* The configured reply code decides between a temporary and a permanent
+ * refusal (libmilter drops a reply whose class does not match the
+ * answer), so log and count what the MTA is really told. */
+static enum ld_action reply_class(enum ld_action a, const ld_reply *r)
 {
-    if (v->reason != NULL && strcmp(v->reason, "internal-error") == 0) {
-        return conn_internal(ctx, c, &c->peer, v->stage,
+    if (r == NULL || (a != LD_REJECT && a != LD_TEMPFAIL)) {
+        return a;
+    }
+    if (r->rcode[0] == '4') {
+        return LD_TEMPFAIL;
+    }
+    if (r->rcode[0] == '5') {
+        return LD_REJECT;
+    }
+    return a;
+}
+
+static sfsistat conn_decide(SMFICTX *ctx, const conn *c,
+                            const ld_verdict *pv, const char *user,
+                            const char *rcpt)
+{
+    ld_verdict v = *pv;
+
+    if (v.reason != NULL && strcmp(v.reason, "internal-error") == 0) {
+        return conn_internal(ctx, c, &c->peer, v.stage,
                              "policy found no usable state");
     }
-    conn_log(c, &c->peer, v, user, rcpt);
-    stats_count(conn_row(c, v), v);
-    return conn_answer(ctx, c, v);
+    v.action = reply_class(v.action, v.reply);
+    v.would = reply_class(v.would, v.reply);
+    conn_log(c, &c->peer, &v, user, rcpt);
+    stats_count(conn_row(c, &v), &v);
+    return conn_answer(ctx, c, &v);
 }
 
 /* Stages this milter can do without, each with its no-reply bit. */
