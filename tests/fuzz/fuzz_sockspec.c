@@ -5,7 +5,8 @@
  * path is absolute, NUL-terminated inside sun_path and a suffix of the
  * input; an inet port is 1..65535 and written in the input, the host is
  * NUL-terminated and a substring of the input. The result does not depend
- * on the size of the error buffer.
+ * on the size of the error buffer. sockspec_format() gives a text that
+ * parses back to the same socket.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,32 @@
 
 #include "fuzz.h"
 #include "sockspec.h"
+
+/* The canonical form parses back to the same socket. */
+static void check_format(const char *text, const ld_sockspec *s)
+{
+    char buf[LD_SOCKSPEC_MAX];
+    char err[512];
+    ld_sockspec back;
+
+    FUZZ_CHECK(sockspec_format(s, buf, sizeof(buf)) == buf,
+               "\"%s\": sockspec_format failed",
+               text);
+    memset(&back, 0, sizeof(back));
+    FUZZ_CHECK(sockspec_parse(buf, &back, err, sizeof(err)) == 0,
+               "\"%s\" formats as \"%s\", which is refused: %s",
+               text,
+               buf,
+               err);
+    FUZZ_CHECK(
+        back.kind == s->kind &&
+            (s->kind == LD_SOCK_UNIX
+                 ? strcmp(back.path, s->path) == 0
+                 : back.port == s->port && strcmp(back.host, s->host) == 0),
+        "\"%s\" formats as \"%s\", which parses differently",
+        text,
+        buf);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -95,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default:
         fuzz_fail("\"%s\": kind %d", text, (int)s.kind);
     }
+    check_format(text, &s);
 out:
     free(small);
     free(text);
