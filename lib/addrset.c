@@ -2,26 +2,37 @@
  * addrset.c - immutable tagged prefix set, longest-prefix lookup.
  *
  * Build: prefixes are sorted (start ascending, shorter first, lower tag
- * first) and swept once with a stack; because prefixes either nest or are
+ * first) and swept with a stack; because prefixes either nest or are
  * disjoint, the sweep yields sorted disjoint intervals, each carrying the
  * tag of the longest prefix covering it. Neighbours with the same tag are
- * merged. Lookup: a first-level index narrows the search to the few
- * intervals whose end falls in the address's bucket, then a branch-free
- * binary search over the interval ends finds the only candidate.
+ * merged. The sweep runs twice: once to count, once to fill one block of
+ * exactly the right size, so nothing is reallocated and addrset_bytes()
+ * is what stays allocated.
  *
- * Memory per interval: IPv4 4+4+2 bytes; IPv6 8+8+2 bytes while every
- * boundary is /64-aligned (real allocations), 8 more bytes otherwise.
+ * Lookup: a first-level index narrows the search to the few intervals
+ * whose end falls in the address's bucket, then a branch-free binary
+ * search over the interval ends finds the only candidate, and its start
+ * decides.
+ *
+ * Memory per interval: IPv4 4+4+2 bytes, or 4+2+2 when the index has
+ * enough bits that the bucket holds the top half of every end; IPv6 8+8+2
+ * while every boundary is /64-aligned (real allocations), 16 more bytes
+ * otherwise.
  */
 #include "addrset.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Bits of the first-level index at most: 2^16+1 entries, 256 KiB. */
 #define INDEX_BITS_MAX 16
 
 /* Intervals are counted in uint32_t (index entries). */
 #define PREFIXES_MAX ((size_t)1 << 30)
+
+/* Blocks at least this big ask for transparent huge pages. */
+#define HUGE_PAGE ((size_t)2 << 20)
 
 typedef struct u128 {
     uint64_t hi;
@@ -39,6 +50,7 @@ struct addrset_builder {
     size_t n4, cap4;
     v6entry *v6;
     size_t n6, cap6;
+    bool v6_long; /* some IPv6 prefix is longer than /64 */
 };
 
 /*
@@ -46,7 +58,9 @@ struct addrset_builder {
  * half). Keys outside the common prefix of all intervals miss at once;
  * the next `bits` bits select a bucket, and start[k] is the first interval
  * whose end is at or after the bucket's first address. The interval that
- * holds an address of bucket k, if any, lies in [start[k], start[k+1]].
+ * holds an address of bucket k, if any, is the first in
+ * [start[k], start[k+1]) that ends at or after it, or else start[k+1]:
+ * every interval before start[k+1] ends inside bucket k or earlier.
  */
 typedef struct firstlevel {
     unsigned bits;   /* 0: no index, search everything */
@@ -59,9 +73,12 @@ typedef struct firstlevel {
 typedef struct table4 {
     size_t n;
     uint32_t *lo;
-    uint32_t *hi;
+    uint32_t *hi;   /* NULL when hi16 is used */
+    uint16_t *hi16; /* low 16 bits of the ends: the bucket holds the rest */
     uint16_t *tag;
     firstlevel ix;
+    void *block; /* everything above lives here */
+    size_t bytes;
 } table4;
 
 typedef struct table6 {
@@ -72,11 +89,12 @@ typedef struct table6 {
     uint64_t *hi_lo;
     uint16_t *tag;
     firstlevel ix;
+    void *block;
+    size_t bytes;
 } table6;
 
 struct addrset {
     size_t prefixes;
-    size_t bytes;
     table4 v4;
     table6 v6;
 };
@@ -194,6 +212,7 @@ int addrset_builder_add(addrset_builder *b, const ld_prefix *p, uint16_t tag)
     e.len = p->len;
     e.tag = tag;
     b->v6[b->n6++] = e;
+    b->v6_long = b->v6_long || p->len > 64;
     return 0;
 }
 
@@ -297,6 +316,11 @@ static int u128_cmp(u128 a, u128 b)
     return (a.lo > b.lo) - (a.lo < b.lo);
 }
 
+static bool u128_is_max(u128 a)
+{
+    return a.hi == UINT64_MAX && a.lo == UINT64_MAX;
+}
+
 static u128 u128_inc(u128 a)
 {
     if (++a.lo == 0) {
@@ -329,60 +353,112 @@ static u128 u128_end(u128 lo, unsigned len, unsigned width)
     return lo;
 }
 
-/* Output of the sweep, written straight into the family's arrays. */
-typedef struct sink {
-    unsigned width;
-    size_t n;
-    table4 *t4;
-    table6 *t6;
-    bool need_low; /* some IPv6 boundary is not /64-aligned */
-} sink;
-
-static void sink_emit4(sink *k, u128 lo, u128 hi, uint16_t tag)
+/* The index key of an address: the upper 64 bits, IPv4 left-aligned. */
+static uint64_t key_of(u128 v, unsigned width)
 {
-    table4 *t = k->t4;
-
-    if (k->n > 0 && t->tag[k->n - 1] == tag &&
-        (uint64_t)t->hi[k->n - 1] + 1 == lo.lo) {
-        t->hi[k->n - 1] = (uint32_t)hi.lo;
-        return;
-    }
-    t->lo[k->n] = (uint32_t)lo.lo;
-    t->hi[k->n] = (uint32_t)hi.lo;
-    t->tag[k->n] = tag;
-    k->n++;
+    return width == 32 ? v.lo << 32 : v.hi;
 }
 
-static void sink_emit6(sink *k, u128 lo, u128 hi, uint16_t tag)
+/*
+ * Where the sweep's intervals go. With fill unset it only counts (and
+ * notes the first start and last end for the index); with fill set it
+ * writes the table and the index start[] as each interval is closed.
+ */
+typedef struct sink {
+    unsigned width;
+    bool fill;
+    size_t n;
+    u128 first_lo;
+    u128 last_hi;
+    uint16_t last_tag;
+    table4 *t4;
+    table6 *t6;
+    firstlevel *ix;
+    size_t next_bucket; /* first bucket whose start[] is not yet known */
+} sink;
+
+static void sink_store_hi(sink *k, size_t i, u128 hi)
 {
-    table6 *t = k->t6;
-
-    if (k->n > 0 && t->tag[k->n - 1] == tag) {
-        u128 last = {t->hi_hi[k->n - 1], t->hi_lo[k->n - 1]};
-        bool top = last.hi == UINT64_MAX && last.lo == UINT64_MAX;
-
-        if (!top && u128_cmp(u128_inc(last), lo) == 0) {
-            t->hi_hi[k->n - 1] = hi.hi;
-            t->hi_lo[k->n - 1] = hi.lo;
-            return;
+    if (k->width == 32) {
+        if (k->t4->hi16 != NULL) {
+            k->t4->hi16[i] = (uint16_t)hi.lo;
+        } else {
+            k->t4->hi[i] = (uint32_t)hi.lo;
         }
+        return;
     }
-    t->lo_hi[k->n] = lo.hi;
-    t->lo_lo[k->n] = lo.lo;
-    t->hi_hi[k->n] = hi.hi;
-    t->hi_lo[k->n] = hi.lo;
-    t->tag[k->n] = tag;
-    k->n++;
+    k->t6->hi_hi[i] = hi.hi;
+    if (k->t6->hi_lo != NULL) {
+        k->t6->hi_lo[i] = hi.lo;
+    }
+}
+
+/* Interval i ends at hi for good: buckets starting at or before hi that
+ * are not yet placed start at i. */
+static void sink_close(sink *k, size_t i, u128 hi)
+{
+    firstlevel *ix = k->ix;
+    uint64_t key = key_of(hi, k->width);
+    size_t buckets = 0;
+
+    if (ix->start == NULL) {
+        return;
+    }
+    buckets = (size_t)1 << ix->bits;
+    while (k->next_bucket < buckets &&
+           (ix->base | (uint64_t)k->next_bucket << ix->shift) <= key) {
+        ix->start[k->next_bucket++] = (uint32_t)i;
+    }
 }
 
 /* Append [lo, hi] with tag, merged into the previous interval when they
  * touch and share the tag. */
 static void sink_emit(sink *k, u128 lo, u128 hi, uint16_t tag)
 {
-    if (k->width == 32) {
-        sink_emit4(k, lo, hi, tag);
-    } else {
-        sink_emit6(k, lo, hi, tag);
+    if (k->n > 0 && k->last_tag == tag && !u128_is_max(k->last_hi) &&
+        u128_cmp(u128_inc(k->last_hi), lo) == 0) {
+        k->last_hi = hi;
+        if (k->fill) {
+            sink_store_hi(k, k->n - 1, hi);
+        }
+        return;
+    }
+    if (k->n == 0) {
+        k->first_lo = lo;
+    } else if (k->fill) {
+        sink_close(k, k->n - 1, k->last_hi);
+    }
+    if (k->fill) {
+        if (k->width == 32) {
+            k->t4->lo[k->n] = (uint32_t)lo.lo;
+            k->t4->tag[k->n] = tag;
+        } else {
+            k->t6->lo_hi[k->n] = lo.hi;
+            if (k->t6->lo_lo != NULL) {
+                k->t6->lo_lo[k->n] = lo.lo;
+            }
+            k->t6->tag[k->n] = tag;
+        }
+        sink_store_hi(k, k->n, hi);
+    }
+    k->last_hi = hi;
+    k->last_tag = tag;
+    k->n++;
+}
+
+/* Close the last interval; buckets after every end start at n. */
+static void sink_finish(sink *k)
+{
+    firstlevel *ix = k->ix;
+
+    if (!k->fill || ix->start == NULL) {
+        return;
+    }
+    if (k->n > 0) {
+        sink_close(k, k->n - 1, k->last_hi);
+    }
+    while (k->next_bucket <= ((size_t)1 << ix->bits)) {
+        ix->start[k->next_bucket++] = (uint32_t)k->n;
     }
 }
 
@@ -392,9 +468,9 @@ typedef struct open_prefix {
 } open_prefix;
 
 /*
- * The sweep. next(i) gives the i-th prefix in sorted order. `cur` is the
- * first address not yet emitted; `past` says cur ran off the top of the
- * address space (after an interval ending at all ones).
+ * The sweep state. `cur` is the first address not yet emitted; `past`
+ * says cur ran off the top of the address space (after an interval ending
+ * at all ones). Prefixes nest, so the stack is at most 129 deep.
  */
 typedef struct sweep {
     open_prefix stack[129];
@@ -413,7 +489,7 @@ static void sweep_close_until(sweep *w, sink *k, const u128 *upto)
         }
         if (!w->past && u128_cmp(w->cur, top->hi) <= 0) {
             sink_emit(k, w->cur, top->hi, top->tag);
-            if (top->hi.hi == UINT64_MAX && top->hi.lo == UINT64_MAX) {
+            if (u128_is_max(top->hi)) {
                 w->past = true;
             } else {
                 w->cur = u128_inc(top->hi);
@@ -436,6 +512,39 @@ static void sweep_open(sweep *w, sink *k, u128 lo, unsigned len, uint16_t tag)
     w->past = false;
 }
 
+/* One sweep over the sorted prefixes of the sink's family. */
+static void sweep_run(const addrset_builder *b, sink *k)
+{
+    sweep w;
+    size_t i;
+
+    memset(&w, 0, sizeof(w));
+    if (k->width == 32) {
+        for (i = 0; i < b->n4; i++) {
+            uint64_t e = b->v4[i];
+            u128 lo = {0, e >> 32};
+
+            /* Same start and length as the previous: its lower tag won. */
+            if (i > 0 && (e >> 16) == (b->v4[i - 1] >> 16)) {
+                continue;
+            }
+            sweep_open(&w, k, lo, (unsigned)(e >> 16) & 0xff, (uint16_t)e);
+        }
+    } else {
+        for (i = 0; i < b->n6; i++) {
+            const v6entry *e = &b->v6[i];
+
+            if (i > 0 && e->len == b->v6[i - 1].len &&
+                u128_cmp(e->lo, b->v6[i - 1].lo) == 0) {
+                continue;
+            }
+            sweep_open(&w, k, e->lo, e->len, e->tag);
+        }
+    }
+    sweep_close_until(&w, k, NULL);
+    sink_finish(k);
+}
+
 /* ---- first-level index ------------------------------------------------- */
 
 static unsigned log2_floor(size_t n)
@@ -450,27 +559,20 @@ static unsigned log2_floor(size_t n)
 }
 
 /*
- * hikey[i] is the upper 64 bits of interval i's end; width the number of
- * significant key bits (32 for IPv4, 64 for IPv6).
+ * Choose the index for n intervals spanning [minkey, maxkey]; width is
+ * the number of significant key bits (32 or 64). Leaves bits at 0 when a
+ * plain binary search is as good.
  */
-static int firstlevel_build(firstlevel *ix,
-                            size_t n,
-                            const uint32_t *h4,
-                            const uint64_t *h6,
-                            uint64_t minkey,
-                            uint64_t maxkey,
-                            unsigned width)
+static void firstlevel_plan(
+    firstlevel *ix, size_t n, uint64_t minkey, uint64_t maxkey, unsigned width)
 {
-    size_t buckets = 0;
-    size_t k = 0;
-    size_t i = 0;
     unsigned bits = 0;
     unsigned cbits = 0;
 
     memset(ix, 0, sizeof(*ix));
     /* About four intervals per bucket; small sets search directly. */
     if (n < 64) {
-        return 0;
+        return;
     }
     bits = log2_floor(n) - 2;
     if (bits > INDEX_BITS_MAX) {
@@ -478,96 +580,65 @@ static int firstlevel_build(firstlevel *ix,
     }
     cbits = minkey == maxkey ? 64 : (unsigned)__builtin_clzll(minkey ^ maxkey);
     if (cbits >= width) {
-        return 0;
+        return;
     }
     if (bits > width - cbits) {
         bits = width - cbits;
     }
+    ix->bits = bits;
     ix->cbits = cbits;
     ix->base = cbits == 0 ? 0 : minkey & (UINT64_MAX << (64 - cbits));
     ix->shift = 64 - cbits - bits;
-    buckets = (size_t)1 << bits;
-    ix->start = malloc((buckets + 1) * sizeof(*ix->start));
-    if (ix->start == NULL) {
-        return -1;
-    }
-    ix->bits = bits;
-    for (k = 0; k < buckets; k++) {
-        uint64_t first = ix->base | (uint64_t)k << ix->shift;
-
-        while (i < n && (h4 != NULL ? (uint64_t)h4[i] << 32 : h6[i]) < first) {
-            i++;
-        }
-        ix->start[k] = (uint32_t)i;
-    }
-    ix->start[buckets] = (uint32_t)n;
-    return 0;
 }
 
-/* The slice [*b, *e) that may hold key; false when key cannot match. */
-static bool firstlevel_slice(
-    const firstlevel *ix, size_t n, uint64_t key, size_t *b, size_t *e)
+static size_t firstlevel_entries(const firstlevel *ix)
 {
-    size_t k = 0;
+    return ix->bits == 0 ? 0 : ((size_t)1 << ix->bits) + 1;
+}
 
-    if (ix->bits == 0) {
-        *b = 0;
-        *e = n;
-        return n > 0;
-    }
+/* The bucket of key, or false when key is outside the common prefix. */
+static bool firstlevel_bucket(const firstlevel *ix, uint64_t key, size_t *k)
+{
     if (ix->cbits > 0 && ((key ^ ix->base) >> (64 - ix->cbits)) != 0) {
         return false;
     }
-    k = (size_t)(key >> ix->shift) & (((size_t)1 << ix->bits) - 1);
-    *b = ix->start[k];
-    *e = (size_t)ix->start[k + 1] + 1;
-    if (*e > n) {
-        *e = n;
-    }
-    return *b < *e;
+    *k = (size_t)(key >> ix->shift) & (((size_t)1 << ix->bits) - 1);
+    return true;
 }
 
 /* ---- build ------------------------------------------------------------- */
 
-static void *shrink(void *p, size_t size)
+/*
+ * One allocation for a whole table. Big tables ask for huge pages on
+ * their aligned interior: lookups at random addresses otherwise spend
+ * much of their time in TLB misses. Only a hint; the tail pages stay
+ * small so nothing is allocated beyond what is counted.
+ */
+static void *block_alloc(size_t bytes)
 {
-    void *q = NULL;
+    void *p = malloc(bytes);
 
-    if (p == NULL || size == 0) {
-        return p;
+#ifdef MADV_HUGEPAGE
+    if (p != NULL && bytes >= 2 * HUGE_PAGE) {
+        uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+        uintptr_t e = ((uintptr_t)p + bytes) & ~(HUGE_PAGE - 1);
+
+        if (e > a) {
+            (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+        }
     }
-    q = realloc(p, size);
-    return q != NULL ? q : p;
-}
-
-static void table4_free(table4 *t)
-{
-    free(t->lo);
-    free(t->hi);
-    free(t->tag);
-    free(t->ix.start);
-    memset(t, 0, sizeof(*t));
-}
-
-static void table6_free(table6 *t)
-{
-    free(t->lo_hi);
-    free(t->hi_hi);
-    free(t->lo_lo);
-    free(t->hi_lo);
-    free(t->tag);
-    free(t->ix.start);
-    memset(t, 0, sizeof(*t));
+#endif
+    return p;
 }
 
 static int build_v4(addrset_builder *b, table4 *t)
 {
     uint64_t *tmp = NULL;
-    sweep w;
     sink k;
-    size_t i = 0;
-    size_t cap = 0;
-    int rc = -1;
+    firstlevel none;
+    size_t nidx = 0;
+    size_t hibytes = 0;
+    uint8_t *p = NULL;
 
     memset(t, 0, sizeof(*t));
     if (b->n4 == 0) {
@@ -575,62 +646,60 @@ static int build_v4(addrset_builder *b, table4 *t)
     }
     tmp = malloc(b->n4 * sizeof(*tmp));
     if (tmp == NULL) {
-        goto out;
+        return -1;
     }
     radix_sort64(b->v4, tmp, b->n4);
     free(tmp);
-    tmp = NULL;
 
-    /* Each prefix adds at most two intervals (its own, and the rest of
-     * its parent after it). */
-    cap = 2 * b->n4;
-    t->lo = malloc(cap * sizeof(*t->lo));
-    t->hi = malloc(cap * sizeof(*t->hi));
-    t->tag = malloc(cap * sizeof(*t->tag));
-    if (t->lo == NULL || t->hi == NULL || t->tag == NULL) {
-        goto out;
-    }
-    memset(&w, 0, sizeof(w));
+    memset(&none, 0, sizeof(none));
     memset(&k, 0, sizeof(k));
     k.width = 32;
-    k.t4 = t;
-    for (i = 0; i < b->n4; i++) {
-        uint64_t e = b->v4[i];
-        u128 lo = {0, e >> 32};
+    k.ix = &none;
+    sweep_run(b, &k);
 
-        /* Same start and length as the previous: lowest tag already won. */
-        if (i > 0 && (e >> 16) == (b->v4[i - 1] >> 16)) {
-            continue;
-        }
-        sweep_open(&w, &k, lo, (unsigned)(e >> 16) & 0xff, (uint16_t)e);
-    }
-    sweep_close_until(&w, &k, NULL);
     t->n = k.n;
-    t->lo = shrink(t->lo, t->n * sizeof(*t->lo));
-    t->hi = shrink(t->hi, t->n * sizeof(*t->hi));
-    t->tag = shrink(t->tag, t->n * sizeof(*t->tag));
-    rc = firstlevel_build(&t->ix,
-                          t->n,
-                          t->hi,
-                          NULL,
-                          (uint64_t)t->lo[0] << 32,
-                          (uint64_t)t->hi[t->n - 1] << 32,
-                          32);
-out:
-    free(tmp);
-    if (rc != 0) {
-        table4_free(t);
+    firstlevel_plan(
+        &t->ix, t->n, key_of(k.first_lo, 32), key_of(k.last_hi, 32), 32);
+    nidx = firstlevel_entries(&t->ix);
+    /* The bucket fixes the top 16 bits of every end before start[k+1]. */
+    hibytes = t->ix.bits > 0 && 32 - t->ix.cbits - t->ix.bits <= 16 ? 2 : 4;
+    t->bytes = nidx * sizeof(uint32_t) +
+               t->n * (sizeof(uint32_t) + hibytes + sizeof(uint16_t));
+    t->block = block_alloc(t->bytes);
+    if (t->block == NULL) {
+        memset(t, 0, sizeof(*t));
+        return -1;
     }
-    return rc;
+    /* 4-byte arrays first, then 2-byte ones: all naturally aligned. */
+    p = t->block;
+    t->ix.start = nidx > 0 ? (uint32_t *)(void *)p : NULL;
+    p += nidx * sizeof(uint32_t);
+    t->lo = (uint32_t *)(void *)p;
+    p += t->n * sizeof(uint32_t);
+    if (hibytes == 4) {
+        t->hi = (uint32_t *)(void *)p;
+    } else {
+        t->hi16 = (uint16_t *)(void *)p;
+    }
+    p += t->n * hibytes;
+    t->tag = (uint16_t *)(void *)p;
+
+    memset(&k, 0, sizeof(k));
+    k.width = 32;
+    k.fill = true;
+    k.t4 = t;
+    k.ix = &t->ix;
+    sweep_run(b, &k);
+    return 0;
 }
 
 static int build_v6(addrset_builder *b, table6 *t)
 {
-    sweep w;
     sink k;
-    size_t i = 0;
-    size_t cap = 0;
-    int rc = -1;
+    firstlevel none;
+    size_t nidx = 0;
+    size_t halves = 0;
+    uint8_t *p = NULL;
 
     memset(t, 0, sizeof(*t));
     if (b->n6 == 0) {
@@ -638,60 +707,48 @@ static int build_v6(addrset_builder *b, table6 *t)
     }
     qsort(b->v6, b->n6, sizeof(*b->v6), v6entry_cmp);
 
-    cap = 2 * b->n6;
-    t->lo_hi = malloc(cap * sizeof(*t->lo_hi));
-    t->hi_hi = malloc(cap * sizeof(*t->hi_hi));
-    t->lo_lo = malloc(cap * sizeof(*t->lo_lo));
-    t->hi_lo = malloc(cap * sizeof(*t->hi_lo));
-    t->tag = malloc(cap * sizeof(*t->tag));
-    if (t->lo_hi == NULL || t->hi_hi == NULL || t->lo_lo == NULL ||
-        t->hi_lo == NULL || t->tag == NULL) {
-        goto out;
-    }
-    memset(&w, 0, sizeof(w));
+    memset(&none, 0, sizeof(none));
     memset(&k, 0, sizeof(k));
     k.width = 128;
-    k.t6 = t;
-    for (i = 0; i < b->n6; i++) {
-        const v6entry *e = &b->v6[i];
+    k.ix = &none;
+    sweep_run(b, &k);
 
-        if (i > 0 && e->len == b->v6[i - 1].len &&
-            u128_cmp(e->lo, b->v6[i - 1].lo) == 0) {
-            continue;
-        }
-        sweep_open(&w, &k, e->lo, e->len, e->tag);
-    }
-    sweep_close_until(&w, &k, NULL);
     t->n = k.n;
-    for (i = 0; i < t->n && !k.need_low; i++) {
-        k.need_low = t->lo_lo[i] != 0 || t->hi_lo[i] != UINT64_MAX;
+    firstlevel_plan(
+        &t->ix, t->n, key_of(k.first_lo, 128), key_of(k.last_hi, 128), 64);
+    nidx = firstlevel_entries(&t->ix);
+    /* Prefixes up to /64 only make boundaries whose low halves are all
+     * zeros (starts) or all ones (ends): no need to store them. */
+    halves = b->v6_long ? 4 : 2;
+    t->bytes = t->n * (halves * sizeof(uint64_t) + sizeof(uint16_t)) +
+               nidx * sizeof(uint32_t);
+    t->block = block_alloc(t->bytes);
+    if (t->block == NULL) {
+        memset(t, 0, sizeof(*t));
+        return -1;
     }
-    if (!k.need_low) {
-        free(t->lo_lo);
-        free(t->hi_lo);
-        t->lo_lo = NULL;
-        t->hi_lo = NULL;
-    } else {
-        t->lo_lo = shrink(t->lo_lo, t->n * sizeof(*t->lo_lo));
-        t->hi_lo = shrink(t->hi_lo, t->n * sizeof(*t->hi_lo));
+    p = t->block;
+    t->lo_hi = (uint64_t *)(void *)p;
+    p += t->n * sizeof(uint64_t);
+    t->hi_hi = (uint64_t *)(void *)p;
+    p += t->n * sizeof(uint64_t);
+    if (b->v6_long) {
+        t->lo_lo = (uint64_t *)(void *)p;
+        p += t->n * sizeof(uint64_t);
+        t->hi_lo = (uint64_t *)(void *)p;
+        p += t->n * sizeof(uint64_t);
     }
-    t->lo_hi = shrink(t->lo_hi, t->n * sizeof(*t->lo_hi));
-    t->hi_hi = shrink(t->hi_hi, t->n * sizeof(*t->hi_hi));
-    t->tag = shrink(t->tag, t->n * sizeof(*t->tag));
-    rc = firstlevel_build(
-        &t->ix, t->n, NULL, t->hi_hi, t->lo_hi[0], t->hi_hi[t->n - 1], 64);
-out:
-    if (rc != 0) {
-        table6_free(t);
-    }
-    return rc;
-}
+    t->ix.start = nidx > 0 ? (uint32_t *)(void *)p : NULL;
+    p += nidx * sizeof(uint32_t);
+    t->tag = (uint16_t *)(void *)p;
 
-static size_t firstlevel_bytes(const firstlevel *ix)
-{
-    return ix->start == NULL
-               ? 0
-               : (((size_t)1 << ix->bits) + 1) * sizeof(*ix->start);
+    memset(&k, 0, sizeof(k));
+    k.width = 128;
+    k.fill = true;
+    k.t6 = t;
+    k.ix = &t->ix;
+    sweep_run(b, &k);
+    return 0;
 }
 
 addrset *addrset_build(addrset_builder *b)
@@ -716,16 +773,6 @@ addrset *addrset_build(addrset_builder *b)
     if (build_v6(b, &s->v6) != 0) {
         goto out;
     }
-    s->bytes =
-        sizeof(*s) +
-        s->v4.n * (sizeof(*s->v4.lo) + sizeof(*s->v4.hi) + sizeof(*s->v4.tag)) +
-        firstlevel_bytes(&s->v4.ix) +
-        s->v6.n *
-            (sizeof(*s->v6.lo_hi) + sizeof(*s->v6.hi_hi) + sizeof(*s->v6.tag)) +
-        (s->v6.lo_lo != NULL
-             ? s->v6.n * (sizeof(*s->v6.lo_lo) + sizeof(*s->v6.hi_lo))
-             : 0) +
-        firstlevel_bytes(&s->v6.ix);
     ret = s;
     s = NULL;
 out:
@@ -736,27 +783,62 @@ out:
 
 /* ---- lookup ------------------------------------------------------------ */
 
-static bool lookup4(const table4 *t, uint32_t x, uint16_t *tag)
+/* First i in [b, e) with h[i] >= x, or e. Branch-free: no mispredicted
+ * loop exits while the loads are in flight. */
+static size_t lower_bound32(const uint32_t *h, size_t b, size_t e, uint32_t x)
 {
-    size_t b = 0;
-    size_t e = 0;
-    size_t len = 0;
-    const uint32_t *h = NULL;
-    size_t i = 0;
+    const uint32_t *p = h + b;
+    size_t len = e - b;
 
-    if (!firstlevel_slice(&t->ix, t->n, (uint64_t)x << 32, &b, &e)) {
-        return false;
+    if (len == 0) {
+        return e;
     }
-    /* First end >= x in [b, e): the only interval that can hold x. */
-    h = t->hi + b;
-    len = e - b;
     while (len > 1) {
         size_t half = len / 2;
 
-        h = h[half - 1] < x ? h + half : h;
+        p = p[half - 1] < x ? p + half : p;
         len -= half;
     }
-    i = (size_t)(h - t->hi) + (*h < x);
+    return (size_t)(p - h) + (*p < x);
+}
+
+static size_t lower_bound16(const uint16_t *h, size_t b, size_t e, uint16_t x)
+{
+    const uint16_t *p = h + b;
+    size_t len = e - b;
+
+    if (len == 0) {
+        return e;
+    }
+    while (len > 1) {
+        size_t half = len / 2;
+
+        p = p[half - 1] < x ? p + half : p;
+        len -= half;
+    }
+    return (size_t)(p - h) + (*p < x);
+}
+
+static bool lookup4(const table4 *t, uint32_t x, uint16_t *tag)
+{
+    size_t i = 0;
+    size_t k = 0;
+
+    if (t->n == 0) {
+        return false;
+    }
+    if (t->ix.bits == 0) {
+        i = lower_bound32(t->hi, 0, t->n, x);
+    } else if (!firstlevel_bucket(&t->ix, (uint64_t)x << 32, &k)) {
+        return false;
+    } else if (t->hi16 != NULL) {
+        /* Ends before start[k+1] lie in this bucket: 16 bits compare
+         * exactly. Failing those, start[k+1] ends past the bucket. */
+        i = lower_bound16(
+            t->hi16, t->ix.start[k], t->ix.start[k + 1], (uint16_t)x);
+    } else {
+        i = lower_bound32(t->hi, t->ix.start[k], t->ix.start[k + 1], x);
+    }
     if (i >= t->n || t->lo[i] > x) {
         return false;
     }
@@ -777,22 +859,33 @@ static bool lookup6(const table6 *t, const uint8_t *bytes, uint16_t *tag)
     uint64_t xh = be64(bytes);
     uint64_t xl = be64(bytes + 8);
     size_t b = 0;
-    size_t e = 0;
+    size_t e = t->n;
     size_t len = 0;
     size_t i = 0;
+    size_t k = 0;
 
-    if (!firstlevel_slice(&t->ix, t->n, xh, &b, &e)) {
+    if (t->n == 0) {
         return false;
     }
+    if (t->ix.bits > 0) {
+        if (!firstlevel_bucket(&t->ix, xh, &k)) {
+            return false;
+        }
+        b = t->ix.start[k];
+        e = t->ix.start[k + 1];
+    }
+    /* First end >= x in [b, e), else e (whose end is past the bucket). */
     i = b;
     len = e - b;
-    while (len > 1) {
-        size_t half = len / 2;
+    if (len > 0) {
+        while (len > 1) {
+            size_t half = len / 2;
 
-        i = end_before6(t, i + half - 1, xh, xl) ? i + half : i;
-        len -= half;
+            i = end_before6(t, i + half - 1, xh, xl) ? i + half : i;
+            len -= half;
+        }
+        i += end_before6(t, i, xh, xl);
     }
-    i += end_before6(t, i, xh, xl);
     if (i >= t->n) {
         return false;
     }
@@ -838,7 +931,7 @@ size_t addrset_intervals(const addrset *s)
 
 size_t addrset_bytes(const addrset *s)
 {
-    return s == NULL ? 0 : s->bytes;
+    return s == NULL ? 0 : sizeof(*s) + s->v4.bytes + s->v6.bytes;
 }
 
 void addrset_free(addrset *s)
@@ -846,7 +939,7 @@ void addrset_free(addrset *s)
     if (s == NULL) {
         return;
     }
-    table4_free(&s->v4);
-    table6_free(&s->v6);
+    free(s->v4.block);
+    free(s->v6.block);
     free(s);
 }

@@ -716,6 +716,10 @@ enum shape {
     SHAPE_REALISTIC, /* like the benchmark: /16-/32 v4, /32-/48 v6 */
 };
 
+/* Clustered IPv4 sets live in 10.0.0.0/cluster_len4; changing it moves
+ * the index between its layouts (how many bits the bucket fixes). */
+static unsigned cluster_len4 = 12;
+
 static unsigned random_len(enum shape sh, int family)
 {
     unsigned r = (unsigned)(rng_next() % 100);
@@ -725,7 +729,7 @@ static unsigned random_len(enum shape sh, int family)
         case SHAPE_UNIFORM:
             return (unsigned)(rng_next() % 33);
         case SHAPE_CLUSTERED:
-            return 12 + (unsigned)(rng_next() % 21);
+            return cluster_len4 + (unsigned)(rng_next() % (33 - cluster_len4));
         case SHAPE_REALISTIC:
             return r < 70   ? 24
                    : r < 85 ? 16 + (unsigned)(rng_next() % 8)
@@ -755,15 +759,25 @@ static void random_prefix(enum shape sh, int family, ref_prefix *p)
     p->hi = family == AF_INET ? 0 : rng_next();
     p->lo = family == AF_INET ? rng_next() & 0xffffffffu : rng_next();
     if (sh == SHAPE_CLUSTERED) {
-        /* Everything inside 10.0.0.0/12 or 2001:db8::/32. */
+        /* Everything inside 10.0.0.0/cluster_len4 or 2001:db8::/32. */
         if (family == AF_INET) {
-            p->lo = (p->lo & 0x000fffffu) | 0x0a000000u;
+            p->lo = (p->lo & (0xffffffffu >> cluster_len4)) | 0x0a000000u;
         } else {
             p->hi = (p->hi & 0xffffffffu) | UINT64_C(0x20010db800000000);
         }
     } else if (sh == SHAPE_REALISTIC && family == AF_INET6) {
         p->hi = (p->hi & UINT64_C(0x1fffffffffffffff)) |
                 UINT64_C(0x2000000000000000);
+    }
+    /* Some start on round addresses, so that intervals end right at the
+     * first address of an index bucket. */
+    if (rng_next() % 6 == 0) {
+        if (family == AF_INET) {
+            p->lo &= 0xffffffffu << (rng_next() % 24);
+        } else {
+            p->lo = 0;
+            p->hi &= UINT64_MAX << (rng_next() % 48);
+        }
     }
     ref_mask(p->len, width, &mh, &ml);
     p->hi &= mh;
@@ -868,7 +882,8 @@ static size_t differential_round(enum shape sh,
             qh = family == AF_INET ? 0 : rng_next();
             ql = family == AF_INET ? rng_next() & 0xffffffffu : rng_next();
             if (sh == SHAPE_CLUSTERED && family == AF_INET) {
-                ql = (ql & 0x001fffffu) | 0x0a000000u;
+                /* Inside the cluster's block and the one after it. */
+                ql = (ql & (0xffffffffu >> (cluster_len4 - 1))) | 0x0a000000u;
             } else if (sh == SHAPE_CLUSTERED) {
                 qh =
                     (qh & UINT64_C(0x1ffffffff)) | UINT64_C(0x20010db800000000);
@@ -943,6 +958,20 @@ static void test_differential(void **state)
                                           &failures);
         }
     }
+    /* Clusters of other sizes: the index fixes fewer or more of the top
+     * bits, and the interval ends are stored in 16 or 32 bits. */
+    for (i = 0; i < 10 && failures == 0; i++) {
+        static const unsigned lens[] = {8, 11, 14, 16, 20};
+
+        cluster_len4 = lens[i % 5];
+        queries += differential_round(SHAPE_CLUSTERED,
+                                      AF_INET,
+                                      i < 5 ? 100 : 700,
+                                      2000,
+                                      0xc1u + i,
+                                      &failures);
+    }
+    cluster_len4 = 12;
     /* Small sets skip the first-level index: check that path too. */
     for (i = 0; i < 40 && failures == 0; i++) {
         queries += differential_round(shapes[i % 3],
