@@ -4,6 +4,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 fuzzdir=$top/tests/fuzz
 build=${LOCKDOWN_FUZZ_BUILD:-$top/build-fuzz}
 harnesses=(range addrset config sockspec policy rcpt_domain)
+[ -f "$top/milter/macro.c" ] && harnesses+=(macro)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
