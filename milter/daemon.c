@@ -294,50 +294,92 @@ int daemon_pidfile_write(int fd, const char *path, char *err, size_t errlen)
     return rc;
 }
 
-int daemon_detach(char *err, size_t errlen)
+/* The parent's side: wait for the child's start-up result. */
+static void daemon_wait_ready(int fd)
 {
+    unsigned char code = 70; /* EX_SOFTWARE: the child died silently */
+    ssize_t n;
+
+    do {
+        n = read(fd, &code, 1);
+    } while (n < 0 && errno == EINTR);
+    _exit(n == 1 ? code : 70);
+}
+
+int daemon_detach(int *ready_fd, char *err, size_t errlen)
+{
+    int fds[2] = {-1, -1};
     pid_t pid;
     int fd = -1;
 
+    *ready_fd = -1;
+    if (pipe(fds) != 0) {
+        daemon_error(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
     pid = fork();
     if (pid < 0) {
         daemon_error(err, errlen, "fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
         return -1;
     }
     if (pid > 0) {
-        _exit(0);
+        close(fds[1]);
+        daemon_wait_ready(fds[0]);
     }
+    close(fds[0]);
     if (setsid() < 0) {
         daemon_error(err, errlen, "setsid: %s", strerror(errno));
-        return -1;
+        goto fail;
     }
     /* Second fork: no longer a session leader, so no terminal can ever be
      * acquired again. */
     pid = fork();
     if (pid < 0) {
         daemon_error(err, errlen, "fork: %s", strerror(errno));
-        return -1;
+        goto fail;
     }
     if (pid > 0) {
         _exit(0);
     }
     if (chdir("/") != 0) {
         daemon_error(err, errlen, "chdir /: %s", strerror(errno));
-        return -1;
+        goto fail;
     }
     fd = open("/dev/null", O_RDWR);
     if (fd < 0) {
         daemon_error(err, errlen, "/dev/null: %s", strerror(errno));
-        return -1;
+        goto fail;
     }
     if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
         dup2(fd, STDERR_FILENO) < 0) {
         daemon_error(err, errlen, "dup2: %s", strerror(errno));
         close(fd);
-        return -1;
+        goto fail;
     }
     if (fd > STDERR_FILENO) {
         close(fd);
     }
+    *ready_fd = fds[1];
     return 0;
+fail:
+    /* Still attached enough to report: the caller logs err and exits,
+     * and the parent takes the code from here. */
+    *ready_fd = fds[1];
+    return -1;
+}
+
+void daemon_ready(int fd, int code)
+{
+    unsigned char c = (unsigned char)code;
+    ssize_t n;
+
+    if (fd < 0) {
+        return;
+    }
+    do {
+        n = write(fd, &c, 1);
+    } while (n < 0 && errno == EINTR);
+    close(fd);
 }

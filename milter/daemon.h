@@ -52,8 +52,17 @@ int daemon_pidfile_open(const char *path, char *err, size_t errlen);
 /* Write this process's pid and close fd. */
 int daemon_pidfile_write(int fd, const char *path, char *err, size_t errlen);
 
-/* Fork into the background: the parent exits 0, the child gets a new
- * session, "/" as its directory and /dev/null as stdio. */
-int daemon_detach(char *err, size_t errlen);
+/*
+ * Fork into the background: the child gets a new session, "/" as its
+ * directory and /dev/null as stdio. The parent stays until the child calls
+ * daemon_ready() and exits with the code given there (EX_SOFTWARE if the
+ * child dies first), so "lockdown-milter" without -f reports a start-up
+ * failure after the fork too. *ready_fd is the child's end, or -1.
+ */
+int daemon_detach(int *ready_fd, char *err, size_t errlen);
+
+/* Tell the waiting parent the start-up result (0 when serving) and close
+ * fd. No-op for fd < 0. */
+void daemon_ready(int fd, int code);
 
 #endif

@@ -194,6 +194,7 @@ int main(int argc, char **argv)
     bool installed = false;
     bool served = false;
     int pidfd = -1;
+    int ready_fd = -1;
     char providers[640];
     mode_t mode;
     mode_t oldmask;
@@ -361,7 +362,7 @@ int main(int argc, char **argv)
         }
     }
     if (!o.foreground) {
-        if (daemon_detach(err, sizeof(err)) != 0) {
+        if (daemon_detach(&ready_fd, err, sizeof(err)) != 0) {
             log_msg(LOG_ERR, NULL, "%s", err);
             rc = EX_OSERR;
             goto out;
@@ -390,6 +391,8 @@ int main(int argc, char **argv)
             "lockdown-milter %s starting: config %s, %s, socket %s",
             LOCKDOWN_VERSION, path, providers, conn);
     served = true;
+    daemon_ready(ready_fd, EX_OK);
+    ready_fd = -1;
     if (smfi_main() != MI_SUCCESS) {
         log_msg(LOG_ERR, NULL, "smfi_main failed");
         rc = EX_SOFTWARE;
@@ -398,6 +401,7 @@ int main(int argc, char **argv)
     }
     log_msg(LOG_INFO, NULL, "stopping");
 out:
+    daemon_ready(ready_fd, rc);
     reload_stop();
     if (installed) {
         connections_drain();

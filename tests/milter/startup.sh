@@ -229,7 +229,9 @@ fi
 "$daemon" -c "$tmp/good.yaml" -p "unix:$tmp/bg.sock" -P "$tmp/bg.pid" \
     >"$tmp/bg.out" 2>&1
 rc=$?
-if [ "$rc" -eq 0 ] && wait_for "[ -s '$tmp/bg.pid' ] && [ -S '$tmp/bg.sock' ]"; then
+# The parent waits for the daemon to be ready: socket and pidfile exist as
+# soon as the command returns.
+if [ "$rc" -eq 0 ] && [ -s "$tmp/bg.pid" ] && [ -S "$tmp/bg.sock" ]; then
     p=$(cat "$tmp/bg.pid")
     pids+=("$p")
     sid=$(ps -o sid= -p "$p" | tr -d ' ')
