@@ -66,37 +66,46 @@ static bool sockspec_has_space(const char *text)
     return false;
 }
 
-static int sockspec_unix(const char *text, const char *path, ld_sockspec *out,
-                         char *err, size_t errlen)
+static int sockspec_unix(const char *text,
+                         const char *path,
+                         ld_sockspec *out,
+                         char *err,
+                         size_t errlen)
 {
     char q[SOCKSPEC_QUOTE_MAX + 8];
     struct sockaddr_un sun;
     size_t len = strlen(path);
 
     if (len == 0) {
-        sockspec_error(err, errlen, "socket \"%s\": empty unix socket path",
+        sockspec_error(err,
+                       errlen,
+                       "socket \"%s\": empty unix socket path",
                        sockspec_quote(text, q, sizeof(q)));
         return -1;
     }
     if (path[0] != '/') {
-        sockspec_error(err, errlen,
+        sockspec_error(err,
+                       errlen,
                        "socket \"%s\": unix socket path must be absolute "
                        "(start with '/')",
                        sockspec_quote(text, q, sizeof(q)));
         return -1;
     }
     if (path[len - 1] == '/') {
-        sockspec_error(err, errlen,
+        sockspec_error(err,
+                       errlen,
                        "socket \"%s\": unix socket path ends with '/', it "
                        "names a directory",
                        sockspec_quote(text, q, sizeof(q)));
         return -1;
     }
     if (len >= sizeof(sun.sun_path) || len >= sizeof(out->path)) {
-        sockspec_error(err, errlen,
+        sockspec_error(err,
+                       errlen,
                        "socket \"%s\": unix socket path is %zu bytes, at "
                        "most %zu fit",
-                       sockspec_quote(text, q, sizeof(q)), len,
+                       sockspec_quote(text, q, sizeof(q)),
+                       len,
                        sizeof(sun.sun_path) - 1);
         return -1;
     }
@@ -106,8 +115,12 @@ static int sockspec_unix(const char *text, const char *path, ld_sockspec *out,
 }
 
 /* Digits only, 1..65535, no leading zero. */
-static int sockspec_port(const char *text, const char *p, size_t len,
-                         unsigned *port, char *err, size_t errlen)
+static int sockspec_port(const char *text,
+                         const char *p,
+                         size_t len,
+                         unsigned *port,
+                         char *err,
+                         size_t errlen)
 {
     char q[SOCKSPEC_QUOTE_MAX + 8];
     char pq[16];
@@ -115,18 +128,26 @@ static int sockspec_port(const char *text, const char *p, size_t len,
     size_t i;
 
     if (len == 0) {
-        sockspec_error(err, errlen, "socket \"%s\": missing port",
+        sockspec_error(err,
+                       errlen,
+                       "socket \"%s\": missing port",
                        sockspec_quote(text, q, sizeof(q)));
         return -1;
     }
-    snprintf(pq, sizeof(pq), "%.*s%s", (int)(len > 8 ? 8 : len), p,
+    snprintf(pq,
+             sizeof(pq),
+             "%.*s%s",
+             (int)(len > 8 ? 8 : len),
+             p,
              len > 8 ? "..." : "");
     for (i = 0; i < len; i++) {
         if (p[i] < '0' || p[i] > '9') {
-            sockspec_error(err, errlen,
+            sockspec_error(err,
+                           errlen,
                            "socket \"%s\": port \"%s\" is not a number "
                            "(digits only, 1-65535)",
-                           sockspec_quote(text, q, sizeof(q)), pq);
+                           sockspec_quote(text, q, sizeof(q)),
+                           pq);
             return -1;
         }
         if (v <= 65535) {
@@ -134,15 +155,19 @@ static int sockspec_port(const char *text, const char *p, size_t len,
         }
     }
     if (len > 1 && p[0] == '0') {
-        sockspec_error(err, errlen,
+        sockspec_error(err,
+                       errlen,
                        "socket \"%s\": port \"%s\" has a leading zero",
-                       sockspec_quote(text, q, sizeof(q)), pq);
+                       sockspec_quote(text, q, sizeof(q)),
+                       pq);
         return -1;
     }
     if (v < 1 || v > 65535) {
-        sockspec_error(err, errlen,
+        sockspec_error(err,
+                       errlen,
                        "socket \"%s\": port \"%s\" out of range 1-65535",
-                       sockspec_quote(text, q, sizeof(q)), pq);
+                       sockspec_quote(text, q, sizeof(q)),
+                       pq);
         return -1;
     }
     *port = (unsigned)v;
@@ -195,88 +220,109 @@ static bool sockspec_looks_ipv4(const char *h)
     return true;
 }
 
-static int sockspec_host(const char *text, const char *host, bool v6,
-                         char *err, size_t errlen)
+static int sockspec_host(
+    const char *text, const char *host, bool v6, char *err, size_t errlen)
 {
     char q[SOCKSPEC_QUOTE_MAX + 8];
     char hq[SOCKSPEC_QUOTE_MAX + 8];
     unsigned char bin[16];
 
     if (host[0] == '\0') {
-        sockspec_error(err, errlen,
+        sockspec_error(err,
+                       errlen,
                        "socket \"%s\": empty host after '@' (leave out "
                        "\"@host\" to listen on every address)",
                        sockspec_quote(text, q, sizeof(q)));
         return -1;
     }
     if (strlen(host) >= sizeof(((ld_sockspec *)0)->host)) {
-        sockspec_error(err, errlen, "socket \"%s\": host name too long",
+        sockspec_error(err,
+                       errlen,
+                       "socket \"%s\": host name too long",
                        sockspec_quote(text, q, sizeof(q)));
         return -1;
     }
     sockspec_quote(host, hq, sizeof(hq));
     if (host[0] == '[') {
-        sockspec_error(err, errlen,
+        sockspec_error(err,
+                       errlen,
                        "socket \"%s\": host \"%s\": write the address "
                        "without brackets",
-                       sockspec_quote(text, q, sizeof(q)), hq);
+                       sockspec_quote(text, q, sizeof(q)),
+                       hq);
         return -1;
     }
     if (strchr(host, ':') != NULL) {
         if (!v6) {
-            sockspec_error(err, errlen,
+            sockspec_error(err,
+                           errlen,
                            "socket \"%s\": host \"%s\" is an IPv6 address, "
                            "use inet6:",
-                           sockspec_quote(text, q, sizeof(q)), hq);
+                           sockspec_quote(text, q, sizeof(q)),
+                           hq);
             return -1;
         }
         if (strchr(host, '%') != NULL) {
-            sockspec_error(err, errlen,
+            sockspec_error(err,
+                           errlen,
                            "socket \"%s\": host \"%s\": zone ids are not "
                            "supported",
-                           sockspec_quote(text, q, sizeof(q)), hq);
+                           sockspec_quote(text, q, sizeof(q)),
+                           hq);
             return -1;
         }
         if (inet_pton(AF_INET6, host, bin) != 1) {
-            sockspec_error(err, errlen,
+            sockspec_error(err,
+                           errlen,
                            "socket \"%s\": host \"%s\" is not a valid IPv6 "
                            "address",
-                           sockspec_quote(text, q, sizeof(q)), hq);
+                           sockspec_quote(text, q, sizeof(q)),
+                           hq);
             return -1;
         }
         return 0;
     }
     if (sockspec_looks_ipv4(host)) {
         if (v6) {
-            sockspec_error(err, errlen,
+            sockspec_error(err,
+                           errlen,
                            "socket \"%s\": host \"%s\" is an IPv4 address, "
                            "use inet:",
-                           sockspec_quote(text, q, sizeof(q)), hq);
+                           sockspec_quote(text, q, sizeof(q)),
+                           hq);
             return -1;
         }
         /* inet_pton(AF_INET) takes dotted quads only and refuses leading
          * zeros, unlike inet_aton's octal and short forms. */
         if (inet_pton(AF_INET, host, bin) != 1) {
-            sockspec_error(err, errlen,
+            sockspec_error(err,
+                           errlen,
                            "socket \"%s\": host \"%s\" is not a valid IPv4 "
                            "address (dotted quad, no leading zeros)",
-                           sockspec_quote(text, q, sizeof(q)), hq);
+                           sockspec_quote(text, q, sizeof(q)),
+                           hq);
             return -1;
         }
         return 0;
     }
     if (!sockspec_hostname_ok(host)) {
-        sockspec_error(err, errlen,
+        sockspec_error(err,
+                       errlen,
                        "socket \"%s\": host \"%s\" is neither an address "
                        "nor a valid host name",
-                       sockspec_quote(text, q, sizeof(q)), hq);
+                       sockspec_quote(text, q, sizeof(q)),
+                       hq);
         return -1;
     }
     return 0;
 }
 
-static int sockspec_inet(const char *text, const char *rest, bool v6,
-                         ld_sockspec *out, char *err, size_t errlen)
+static int sockspec_inet(const char *text,
+                         const char *rest,
+                         bool v6,
+                         ld_sockspec *out,
+                         char *err,
+                         size_t errlen)
 {
     const char *at = strchr(rest, '@');
     size_t plen = at != NULL ? (size_t)(at - rest) : strlen(rest);
@@ -298,8 +344,7 @@ static int sockspec_inet(const char *text, const char *rest, bool v6,
     return 0;
 }
 
-int sockspec_parse(const char *text, ld_sockspec *out, char *err,
-                   size_t errlen)
+int sockspec_parse(const char *text, ld_sockspec *out, char *err, size_t errlen)
 {
     char q[SOCKSPEC_QUOTE_MAX + 8];
     const char *colon = NULL;
@@ -320,7 +365,8 @@ int sockspec_parse(const char *text, ld_sockspec *out, char *err,
         goto out;
     }
     if (sockspec_has_space(text)) {
-        sockspec_error(err, errlen,
+        sockspec_error(err,
+                       errlen,
                        "socket \"%s\": contains white space or control "
                        "characters",
                        sockspec_quote(text, q, sizeof(q)));
@@ -332,7 +378,8 @@ int sockspec_parse(const char *text, ld_sockspec *out, char *err,
     }
     colon = strchr(text, ':');
     if (colon == NULL) {
-        sockspec_error(err, errlen,
+        sockspec_error(err,
+                       errlen,
                        "socket \"%s\": expected unix:/path, local:/path, "
                        "/path, inet:port@host or inet6:port@host",
                        sockspec_quote(text, q, sizeof(q)));
@@ -349,12 +396,18 @@ int sockspec_parse(const char *text, ld_sockspec *out, char *err,
     } else {
         char kind[32];
 
-        snprintf(kind, sizeof(kind), "%.*s%s", (int)(slen > 16 ? 16 : slen),
-                 text, slen > 16 ? "..." : "");
-        sockspec_error(err, errlen,
+        snprintf(kind,
+                 sizeof(kind),
+                 "%.*s%s",
+                 (int)(slen > 16 ? 16 : slen),
+                 text,
+                 slen > 16 ? "..." : "");
+        sockspec_error(err,
+                       errlen,
                        "socket \"%s\": unknown socket type \"%s\" (use "
                        "unix:, local:, inet: or inet6:)",
-                       sockspec_quote(text, q, sizeof(q)), kind);
+                       sockspec_quote(text, q, sizeof(q)),
+                       kind);
     }
 out:
     if (rc == 0) {
@@ -376,9 +429,13 @@ const char *sockspec_format(const ld_sockspec *s, char *buf, size_t buflen)
         break;
     case LD_SOCK_INET:
     case LD_SOCK_INET6:
-        n = snprintf(buf, buflen, "%s:%u%s%s",
-                     s->kind == LD_SOCK_INET ? "inet" : "inet6", s->port,
-                     s->host[0] != '\0' ? "@" : "", s->host);
+        n = snprintf(buf,
+                     buflen,
+                     "%s:%u%s%s",
+                     s->kind == LD_SOCK_INET ? "inet" : "inet6",
+                     s->port,
+                     s->host[0] != '\0' ? "@" : "",
+                     s->host);
         break;
     }
     if (n < 0 || (size_t)n >= buflen) {

@@ -27,7 +27,9 @@ typedef struct ld_sockspec {
 } ld_sockspec;
 
 /* Returns 0, or -1 with a message quoting the text in err. */
-int sockspec_parse(const char *text, ld_sockspec *out, char *err,
+int sockspec_parse(const char *text,
+                   ld_sockspec *out,
+                   char *err,
                    size_t errlen);
 
 /*

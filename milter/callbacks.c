@@ -80,14 +80,17 @@ static void conn_free(conn *c)
     free(c);
 }
 
-static void peer_fill(log_peer *peer, const char *hostname,
-                      const struct sockaddr *sa, const ld_addr *a)
+static void peer_fill(log_peer *peer,
+                      const char *hostname,
+                      const struct sockaddr *sa,
+                      const ld_addr *a)
 {
     char buf[LD_ADDRSTRLEN];
 
     macro_sanitize(hostname != NULL && hostname[0] != '\0' ? hostname
-                                                          : "unknown",
-                   peer->host, sizeof(peer->host));
+                                                           : "unknown",
+                   peer->host,
+                   sizeof(peer->host));
     if (a != NULL && addr_format(a, buf, sizeof(buf)) != NULL) {
         macro_sanitize(buf, peer->addr, sizeof(peer->addr));
     } else if (sa == NULL) {
@@ -95,8 +98,8 @@ static void peer_fill(log_peer *peer, const char *hostname,
     } else if (sa->sa_family == AF_UNIX) {
         snprintf(peer->addr, sizeof(peer->addr), "unix");
     } else {
-        snprintf(peer->addr, sizeof(peer->addr), "family-%d",
-                 (int)sa->sa_family);
+        snprintf(
+            peer->addr, sizeof(peer->addr), "family-%d", (int)sa->sa_family);
     }
 }
 
@@ -133,8 +136,11 @@ static const char *entry_name(const ld_config *cfg, int idx)
 }
 
 /* The one line per decision. user and rcpt are raw MTA values or NULL. */
-static void conn_log(const conn *c, const log_peer *peer,
-                     const ld_verdict *v, const char *user, const char *rcpt)
+static void conn_log(const conn *c,
+                     const log_peer *peer,
+                     const ld_verdict *v,
+                     const char *user,
+                     const char *rcpt)
 {
     const ld_config *cfg = c != NULL && c->conf != NULL ? c->conf->cfg : NULL;
     int port = c != NULL ? c->port : -1;
@@ -144,8 +150,8 @@ static void conn_log(const conn *c, const log_peer *peer,
     char userbuf[MACRO_LOG_BUF + 16] = "";
     char rcptbuf[MACRO_LOG_BUF + 16] = "";
     char replybuf[MACRO_LOG_BUF + 64] = "";
-    bool refusal = v->monitored || v->action == LD_REJECT ||
-                   v->action == LD_TEMPFAIL;
+    bool refusal =
+        v->monitored || v->action == LD_REJECT || v->action == LD_TEMPFAIL;
     const char *name = NULL;
     unsigned stage = (unsigned)v->stage < 3 ? (unsigned)v->stage : 0;
 
@@ -159,40 +165,59 @@ static void conn_log(const conn *c, const log_peer *peer,
     if (name != NULL) {
         char tmp[MACRO_LOG_BUF];
 
-        snprintf(disabled, sizeof(disabled), " disabled=%s",
+        snprintf(disabled,
+                 sizeof(disabled),
+                 " disabled=%s",
                  macro_sanitize(name, tmp, sizeof(tmp)));
     }
     if (user != NULL && user[0] != '\0') {
         char tmp[MACRO_LOG_BUF];
 
-        snprintf(userbuf, sizeof(userbuf), " user=%s",
+        snprintf(userbuf,
+                 sizeof(userbuf),
+                 " user=%s",
                  macro_sanitize(user, tmp, sizeof(tmp)));
     }
     if (rcpt != NULL) {
         char tmp[MACRO_LOG_BUF];
         bool angled = rcpt[0] == '<';
 
-        snprintf(rcptbuf, sizeof(rcptbuf), " rcpt=%s%s%s",
-                 angled ? "" : "<", macro_sanitize(rcpt, tmp, sizeof(tmp)),
+        snprintf(rcptbuf,
+                 sizeof(rcptbuf),
+                 " rcpt=%s%s%s",
+                 angled ? "" : "<",
+                 macro_sanitize(rcpt, tmp, sizeof(tmp)),
                  angled ? "" : ">");
     }
     if (refusal && v->reply != NULL) {
         char tmp[MACRO_LOG_BUF];
 
-        snprintf(replybuf, sizeof(replybuf), " reply=\"%s%s%s %s\"",
-                 v->reply->rcode, v->reply->xcode[0] != '\0' ? " " : "",
+        snprintf(replybuf,
+                 sizeof(replybuf),
+                 " reply=\"%s%s%s %s\"",
+                 v->reply->rcode,
+                 v->reply->xcode[0] != '\0' ? " " : "",
                  v->reply->xcode,
                  macro_sanitize_quoted(v->reply->text, tmp, sizeof(tmp)));
     }
-    log_msg(refusal ? LOG_NOTICE : LOG_INFO, peer,
+    log_msg(refusal ? LOG_NOTICE : LOG_INFO,
+            peer,
             "stage=%s port=%s verdict=%s reason=%s entry=%s%s%s%s%s",
-            stage_name[stage], portbuf, policy_verdict_word(v),
-            v->reason != NULL ? v->reason : "-", entry, disabled, userbuf,
-            rcptbuf, replybuf);
+            stage_name[stage],
+            portbuf,
+            policy_verdict_word(v),
+            v->reason != NULL ? v->reason : "-",
+            entry,
+            disabled,
+            userbuf,
+            rcptbuf,
+            replybuf);
 }
 
-static sfsistat conn_internal(SMFICTX *ctx, const conn *c,
-                              const log_peer *peer, enum ld_stage stage,
+static sfsistat conn_internal(SMFICTX *ctx,
+                              const conn *c,
+                              const log_peer *peer,
+                              enum ld_stage stage,
                               const char *why)
 {
     static const ld_reply reply = {"451", "4.3.0", internal_text};
@@ -206,8 +231,7 @@ static sfsistat conn_internal(SMFICTX *ctx, const conn *c,
     v.disabled_entry = -1;
     v.reason = "internal-error";
     v.reply = &reply;
-    log_msg(LOG_ERR, peer, "internal error at %s: %s", stage_name[stage],
-            why);
+    log_msg(LOG_ERR, peer, "internal error at %s: %s", stage_name[stage], why);
     conn_log(c, peer, &v, NULL, NULL);
     stats_count(stats_row_special(STATS_INTERNAL), &v);
     (void)smfi_setreply(ctx, internal_rcode, internal_xcode, internal_text);
@@ -240,15 +264,18 @@ static sfsistat conn_answer(SMFICTX *ctx, const conn *c, const ld_verdict *v)
     snprintf(rcode, sizeof(rcode), "%s", v->reply->rcode);
     snprintf(xcode, sizeof(xcode), "%s", v->reply->xcode);
     if (macro_reply_escape(v->reply->text != NULL ? v->reply->text : "",
-                           text, sizeof(text)) == NULL) {
+                           text,
+                           sizeof(text)) == NULL) {
         snprintf(text, sizeof(text), "Access denied");
     }
     if (smfi_setreply(ctx, rcode, xcode[0] != '\0' ? xcode : NULL, text) !=
         MI_SUCCESS) {
-        log_msg(LOG_WARNING, c != NULL ? &c->peer : NULL,
+        log_msg(LOG_WARNING,
+                c != NULL ? &c->peer : NULL,
                 "smfi_setreply refused \"%s %s\": the MTA uses its own "
                 "reply text",
-                rcode, xcode);
+                rcode,
+                xcode);
     }
     return rc;
 }
@@ -270,15 +297,17 @@ static enum ld_action reply_class(enum ld_action a, const ld_reply *r)
     return a;
 }
 
-static sfsistat conn_decide(SMFICTX *ctx, const conn *c,
-                            const ld_verdict *pv, const char *user,
+static sfsistat conn_decide(SMFICTX *ctx,
+                            const conn *c,
+                            const ld_verdict *pv,
+                            const char *user,
                             const char *rcpt)
 {
     ld_verdict v = *pv;
 
     if (v.reason != NULL && strcmp(v.reason, "internal-error") == 0) {
-        return conn_internal(ctx, c, &c->peer, v.stage,
-                             "policy found no usable state");
+        return conn_internal(
+            ctx, c, &c->peer, v.stage, "policy found no usable state");
     }
     v.action = reply_class(v.action, v.reply);
     v.would = reply_class(v.would, v.reply);
@@ -294,9 +323,12 @@ struct stage_bits {
 };
 
 static const struct stage_bits unused_stages[] = {
-    {SMFIP_NOHELO, SMFIP_NR_HELO},     {SMFIP_NOHDRS, SMFIP_NR_HDR},
-    {SMFIP_NOEOH, SMFIP_NR_EOH},       {SMFIP_NOBODY, SMFIP_NR_BODY},
-    {SMFIP_NOUNKNOWN, SMFIP_NR_UNKN}, {SMFIP_NODATA, SMFIP_NR_DATA},
+    {SMFIP_NOHELO, SMFIP_NR_HELO},
+    {SMFIP_NOHDRS, SMFIP_NR_HDR},
+    {SMFIP_NOEOH, SMFIP_NR_EOH},
+    {SMFIP_NOBODY, SMFIP_NR_BODY},
+    {SMFIP_NOUNKNOWN, SMFIP_NR_UNKN},
+    {SMFIP_NODATA, SMFIP_NR_DATA},
 };
 
 static unsigned long stage_off(unsigned long offered, struct stage_bits b)
@@ -314,10 +346,15 @@ static unsigned long stage_off(unsigned long offered, struct stage_bits b)
     return flags;
 }
 
-static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-                             unsigned long f2, unsigned long f3,
-                             unsigned long *pf0, unsigned long *pf1,
-                             unsigned long *pf2, unsigned long *pf3)
+static sfsistat cb_negotiate(SMFICTX *ctx,
+                             unsigned long f0,
+                             unsigned long f1,
+                             unsigned long f2,
+                             unsigned long f3,
+                             unsigned long *pf0,
+                             unsigned long *pf1,
+                             unsigned long *pf2,
+                             unsigned long *pf3)
 {
     conn *c = smfi_getpriv(ctx);
     bool want_mail = true;
@@ -349,8 +386,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
         }
         c->negotiated = true;
     } else {
-        log_msg(LOG_ERR, NULL,
-                "negotiate: out of memory, connect will tempfail");
+        log_msg(
+            LOG_ERR, NULL, "negotiate: out of memory, connect will tempfail");
     }
     for (i = 0; i < sizeof(unused_stages) / sizeof(unused_stages[0]); i++) {
         *pf1 |= stage_off(f1, unused_stages[i]);
@@ -367,7 +404,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     }
     if ((f0 & SMFIF_SETSYMLIST) == 0) {
         if (!atomic_flag_test_and_set(&warned_no_symlist)) {
-            log_msg(LOG_WARNING, NULL,
+            log_msg(LOG_WARNING,
+                    NULL,
                     "the MTA does not let the milter ask for macros: add "
                     "{daemon_port} to milter_connect_macros (Postfix) or "
                     "confMILTER_MACROS_CONNECT (Sendmail), else every "
@@ -381,7 +419,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
          smfi_setsymlist(ctx, SMFIM_ENVFROM, macros_mail) != MI_SUCCESS) ||
         (want_rcpt &&
          smfi_setsymlist(ctx, SMFIM_ENVRCPT, macros_rcpt) != MI_SUCCESS)) {
-        log_msg(LOG_WARNING, NULL,
+        log_msg(LOG_WARNING,
+                NULL,
                 "negotiate: smfi_setsymlist failed, the MTA's default "
                 "macros apply");
     }
@@ -399,13 +438,15 @@ static int conn_port(SMFICTX *ctx, const conn *c)
         break;
     case MACRO_PORT_MISSING:
         if (!atomic_flag_test_and_set(&warned_no_port)) {
-            log_msg(LOG_WARNING, &c->peer,
+            log_msg(LOG_WARNING,
+                    &c->peer,
                     "the MTA sent no {daemon_port}: the local port is "
                     "unknown and judged as locked (logged once)");
         }
         break;
     case MACRO_PORT_INVALID:
-        log_msg(LOG_WARNING, &c->peer,
+        log_msg(LOG_WARNING,
+                &c->peer,
                 "invalid {daemon_port} \"%s\": the local port is unknown "
                 "and judged as locked",
                 macro_sanitize_quoted(text, tmp, sizeof(tmp)));
@@ -432,12 +473,15 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
          * asked for. */
         c = conn_new();
         if (c == NULL) {
-            return conn_internal(ctx, NULL, &peer, LD_STAGE_CONNECT,
-                                 "out of memory");
+            return conn_internal(
+                ctx, NULL, &peer, LD_STAGE_CONNECT, "out of memory");
         }
         if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
             conn_free(c);
-            return conn_internal(ctx, NULL, &peer, LD_STAGE_CONNECT,
+            return conn_internal(ctx,
+                                 NULL,
+                                 &peer,
+                                 LD_STAGE_CONNECT,
                                  "cannot store the connection state");
         }
     } else {
@@ -450,8 +494,8 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
         c->conf = conf_acquire();
     }
     if (c->conf == NULL) {
-        return conn_internal(ctx, c, &c->peer, LD_STAGE_CONNECT,
-                             "no configuration loaded");
+        return conn_internal(
+            ctx, c, &c->peer, LD_STAGE_CONNECT, "no configuration loaded");
     }
     c->port = conn_port(ctx, c);
     facts.addr = have_addr ? &addr : NULL;
@@ -479,8 +523,11 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 
     (void)argv;
     if (c == NULL || c->conf == NULL || !c->sess.connected) {
-        return conn_internal(ctx, c, c != NULL ? &c->peer : NULL,
-                             LD_STAGE_MAIL, "no connection state");
+        return conn_internal(ctx,
+                             c,
+                             c != NULL ? &c->peer : NULL,
+                             LD_STAGE_MAIL,
+                             "no connection state");
     }
     auth = smfi_getsymval(ctx, sym_auth_authen);
     policy_mail(c->conf->cfg, &c->sess, auth, &v);
@@ -496,11 +543,14 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     ld_verdict v;
 
     if (c == NULL || c->conf == NULL || !c->sess.connected) {
-        return conn_internal(ctx, c, c != NULL ? &c->peer : NULL,
-                             LD_STAGE_RCPT, "no connection state");
+        return conn_internal(ctx,
+                             c,
+                             c != NULL ? &c->peer : NULL,
+                             LD_STAGE_RCPT,
+                             "no connection state");
     }
-    d = macro_rcpt_domain(rcpt, smfi_getsymval(ctx, sym_rcpt_mailer), domain,
-                          sizeof(domain));
+    d = macro_rcpt_domain(
+        rcpt, smfi_getsymval(ctx, sym_rcpt_mailer), domain, sizeof(domain));
     policy_rcpt(c->conf->cfg, &c->sess, d, &v);
     return conn_decide(ctx, c, &v, NULL, rcpt != NULL ? rcpt : "");
 }

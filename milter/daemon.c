@@ -30,7 +30,9 @@ static void daemon_error(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-int daemon_user_resolve(const char *spec, daemon_user *out, char *err,
+int daemon_user_resolve(const char *spec,
+                        daemon_user *out,
+                        char *err,
                         size_t errlen)
 {
     char user[256];
@@ -56,8 +58,8 @@ int daemon_user_resolve(const char *spec, daemon_user *out, char *err,
     ulen = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
     if (ulen == 0 || ulen >= sizeof(user) ||
         (colon != NULL && colon[1] == '\0')) {
-        daemon_error(err, errlen, "user \"%.100s\": expected user[:group]",
-                     spec);
+        daemon_error(
+            err, errlen, "user \"%.100s\": expected user[:group]", spec);
         goto out;
     }
     memcpy(user, spec, ulen);
@@ -76,7 +78,10 @@ int daemon_user_resolve(const char *spec, daemon_user *out, char *err,
     }
     e = getpwnam_r(user, &pw, buf, (size_t)bufsize, &pwp);
     if (pwp == NULL) {
-        daemon_error(err, errlen, "user \"%.100s\": %s", user,
+        daemon_error(err,
+                     errlen,
+                     "user \"%.100s\": %s",
+                     user,
                      e != 0 ? strerror(e) : "no such user");
         goto out;
     }
@@ -86,7 +91,10 @@ int daemon_user_resolve(const char *spec, daemon_user *out, char *err,
     if (group != NULL) {
         e = getgrnam_r(group, &gr, buf, (size_t)bufsize, &grp);
         if (grp == NULL) {
-            daemon_error(err, errlen, "group \"%.100s\": %s", group,
+            daemon_error(err,
+                         errlen,
+                         "group \"%.100s\": %s",
+                         group,
                          e != 0 ? strerror(e) : "no such group");
             goto out;
         }
@@ -94,7 +102,9 @@ int daemon_user_resolve(const char *spec, daemon_user *out, char *err,
         snprintf(out->group, sizeof(out->group), "%s", gr.gr_name);
     } else {
         e = getgrgid_r(out->gid, &gr, buf, (size_t)bufsize, &grp);
-        snprintf(out->group, sizeof(out->group), "%s",
+        snprintf(out->group,
+                 sizeof(out->group),
+                 "%s",
                  grp != NULL ? gr.gr_name : "?");
     }
     rc = 0;
@@ -106,14 +116,16 @@ out:
 int daemon_mode_check(mode_t mode, char *err, size_t errlen)
 {
     if ((mode & ~(mode_t)0777) != 0) {
-        daemon_error(err, errlen,
+        daemon_error(err,
+                     errlen,
                      "socket mode %04o: only permission bits (0..0777) "
                      "are allowed",
                      (unsigned)mode);
         return -1;
     }
     if ((mode & S_IWOTH) != 0) {
-        daemon_error(err, errlen,
+        daemon_error(err,
+                     errlen,
                      "socket mode %04o is writable by others: anyone could "
                      "talk to the milter; use 0660 and a group",
                      (unsigned)mode);
@@ -123,8 +135,8 @@ int daemon_mode_check(mode_t mode, char *err, size_t errlen)
 }
 
 /* Someone answers on the socket: another milter is running there. */
-static int daemon_socket_live(const char *path, bool *live, char *err,
-                              size_t errlen)
+static int
+daemon_socket_live(const char *path, bool *live, char *err, size_t errlen)
 {
     struct sockaddr_un sun;
     int fd = -1;
@@ -142,8 +154,11 @@ static int daemon_socket_live(const char *path, bool *live, char *err,
     if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
         *live = true;
     } else if (errno != ECONNREFUSED) {
-        daemon_error(err, errlen, "%s: cannot tell whether it is in use: %s",
-                     path, strerror(errno));
+        daemon_error(err,
+                     errlen,
+                     "%s: cannot tell whether it is in use: %s",
+                     path,
+                     strerror(errno));
         goto out;
     }
     rc = 0;
@@ -154,7 +169,9 @@ out:
     return rc;
 }
 
-int daemon_socket_prepare(const ld_sockspec *s, bool *removed, char *err,
+int daemon_socket_prepare(const ld_sockspec *s,
+                          bool *removed,
+                          char *err,
                           size_t errlen)
 {
     char dir[sizeof(s->path)];
@@ -168,7 +185,8 @@ int daemon_socket_prepare(const ld_sockspec *s, bool *removed, char *err,
     snprintf(dir, sizeof(dir), "%s", s->path);
     if (stat(dirname(dir), &st) != 0 || !S_ISDIR(st.st_mode)) {
         snprintf(dir, sizeof(dir), "%s", s->path);
-        daemon_error(err, errlen,
+        daemon_error(err,
+                     errlen,
                      "socket directory %s does not exist or is not a "
                      "directory (create it, or set RuntimeDirectory= in the "
                      "systemd unit)",
@@ -183,7 +201,8 @@ int daemon_socket_prepare(const ld_sockspec *s, bool *removed, char *err,
         return -1;
     }
     if (!S_ISSOCK(st.st_mode)) {
-        daemon_error(err, errlen,
+        daemon_error(err,
+                     errlen,
                      "%s exists and is not a socket: refusing to remove it",
                      s->path);
         return -1;
@@ -192,34 +211,50 @@ int daemon_socket_prepare(const ld_sockspec *s, bool *removed, char *err,
         return -1;
     }
     if (live) {
-        daemon_error(err, errlen,
+        daemon_error(err,
+                     errlen,
                      "%s is in use: another milter is listening on it",
                      s->path);
         return -1;
     }
     if (unlink(s->path) != 0) {
-        daemon_error(err, errlen, "cannot remove stale socket %s: %s",
-                     s->path, strerror(errno));
+        daemon_error(err,
+                     errlen,
+                     "cannot remove stale socket %s: %s",
+                     s->path,
+                     strerror(errno));
         return -1;
     }
     *removed = true;
     return 0;
 }
 
-int daemon_socket_finish(const ld_sockspec *s, mode_t mode,
-                         const daemon_user *owner, char *err, size_t errlen)
+int daemon_socket_finish(const ld_sockspec *s,
+                         mode_t mode,
+                         const daemon_user *owner,
+                         char *err,
+                         size_t errlen)
 {
     if (s->kind != LD_SOCK_UNIX) {
         return 0;
     }
     if (owner != NULL && chown(s->path, owner->uid, owner->gid) != 0) {
-        daemon_error(err, errlen, "chown %s to %s:%s: %s", s->path,
-                     owner->name, owner->group, strerror(errno));
+        daemon_error(err,
+                     errlen,
+                     "chown %s to %s:%s: %s",
+                     s->path,
+                     owner->name,
+                     owner->group,
+                     strerror(errno));
         return -1;
     }
     if (chmod(s->path, mode) != 0) {
-        daemon_error(err, errlen, "chmod %04o %s: %s", (unsigned)mode,
-                     s->path, strerror(errno));
+        daemon_error(err,
+                     errlen,
+                     "chmod %04o %s: %s",
+                     (unsigned)mode,
+                     s->path,
+                     strerror(errno));
         return -1;
     }
     return 0;
@@ -231,31 +266,35 @@ int daemon_drop(const daemon_user *u, char *err, size_t errlen)
         if (getuid() == u->uid && geteuid() == u->uid) {
             return 0;
         }
-        daemon_error(err, errlen,
+        daemon_error(err,
+                     errlen,
                      "cannot switch to user %s: not started as root",
                      u->name);
         return -1;
     }
     if (initgroups(u->name, u->gid) != 0) {
-        daemon_error(err, errlen, "initgroups(%s): %s", u->name,
-                     strerror(errno));
+        daemon_error(
+            err, errlen, "initgroups(%s): %s", u->name, strerror(errno));
         return -1;
     }
     if (setgid(u->gid) != 0) {
-        daemon_error(err, errlen, "setgid(%ld): %s", (long)u->gid,
-                     strerror(errno));
+        daemon_error(
+            err, errlen, "setgid(%ld): %s", (long)u->gid, strerror(errno));
         return -1;
     }
     if (setuid(u->uid) != 0) {
-        daemon_error(err, errlen, "setuid(%ld): %s", (long)u->uid,
-                     strerror(errno));
+        daemon_error(
+            err, errlen, "setuid(%ld): %s", (long)u->uid, strerror(errno));
         return -1;
     }
     if (getuid() != u->uid || geteuid() != u->uid || getgid() != u->gid ||
         getegid() != u->gid) {
-        daemon_error(err, errlen,
+        daemon_error(err,
+                     errlen,
                      "privileges not dropped: uid %ld/%ld gid %ld/%ld",
-                     (long)getuid(), (long)geteuid(), (long)getgid(),
+                     (long)getuid(),
+                     (long)geteuid(),
+                     (long)getgid(),
                      (long)getegid());
         return -1;
     }
@@ -268,8 +307,8 @@ int daemon_drop(const daemon_user *u, char *err, size_t errlen)
 
 int daemon_pidfile_open(const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                  0644);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 
     if (fd < 0) {
         daemon_error(err, errlen, "pidfile %s: %s", path, strerror(errno));

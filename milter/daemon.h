@@ -22,7 +22,9 @@ typedef struct daemon_user {
 
 /* Resolve "user[:group]" (group defaults to the user's primary group).
  * Returns 0, or -1 with a message in err. */
-int daemon_user_resolve(const char *spec, daemon_user *out, char *err,
+int daemon_user_resolve(const char *spec,
+                        daemon_user *out,
+                        char *err,
                         size_t errlen);
 
 /* A socket mode must be 0..0777 and not writable by others. */
@@ -34,12 +36,17 @@ int daemon_mode_check(mode_t mode, char *err, size_t errlen);
  * and nobody answers on it (a stale socket). Sets *removed when it removed
  * one. inet sockets: nothing to do.
  */
-int daemon_socket_prepare(const ld_sockspec *s, bool *removed, char *err,
+int daemon_socket_prepare(const ld_sockspec *s,
+                          bool *removed,
+                          char *err,
                           size_t errlen);
 
 /* After smfi_opensocket(): chmod, and chown when owner is not NULL. */
-int daemon_socket_finish(const ld_sockspec *s, mode_t mode,
-                         const daemon_user *owner, char *err, size_t errlen);
+int daemon_socket_finish(const ld_sockspec *s,
+                         mode_t mode,
+                         const daemon_user *owner,
+                         char *err,
+                         size_t errlen);
 
 /* Switch to the user for good (initgroups, setgid, setuid), then verify
  * that the switch cannot be undone. */

@@ -57,8 +57,13 @@ static void log_stderr(const char *line)
         strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
         snprintf(stamp, sizeof(stamp), "-");
     }
-    snprintf(out, sizeof(out), "%s.%03ld lockdown-milter[%ld]: %s\n", stamp,
-             (long)(ts.tv_nsec / 1000000), (long)getpid(), line);
+    snprintf(out,
+             sizeof(out),
+             "%s.%03ld lockdown-milter[%ld]: %s\n",
+             stamp,
+             (long)(ts.tv_nsec / 1000000),
+             (long)getpid(),
+             line);
     /* One call per line: stdio locks the stream, lines never interleave. */
     fputs(out, stderr);
     fflush(stderr);
@@ -72,8 +77,8 @@ void log_msg(int prio, const log_peer *peer, const char *fmt, ...)
 
     line[0] = '\0';
     if (peer != NULL) {
-        int w = snprintf(line, sizeof(line), "%s [%s]: ", peer->host,
-                         peer->addr);
+        int w =
+            snprintf(line, sizeof(line), "%s [%s]: ", peer->host, peer->addr);
 
         n = w > 0 && (size_t)w < sizeof(line) ? (size_t)w : 0;
     }

@@ -32,8 +32,8 @@ enum macro_port_status macro_port_parse(const char *text, int *port)
     return MACRO_PORT_OK;
 }
 
-static const char *macro_copy(const char *text, char *out, size_t outlen,
-                              bool quoted)
+static const char *
+macro_copy(const char *text, char *out, size_t outlen, bool quoted)
 {
     const unsigned char *p = (const unsigned char *)text;
     size_t n = 0;
@@ -108,8 +108,10 @@ const char *macro_reply_escape(const char *text, char *out, size_t outlen)
     return out;
 }
 
-const char *macro_rcpt_domain(const char *rcpt, const char *rcpt_mailer,
-                              char *buf, size_t buflen)
+const char *macro_rcpt_domain(const char *rcpt,
+                              const char *rcpt_mailer,
+                              char *buf,
+                              size_t buflen)
 {
     if (buf == NULL || buflen == 0) {
         return NULL;

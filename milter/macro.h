@@ -56,7 +56,9 @@ const char *macro_reply_escape(const char *text, char *out, size_t outlen);
  * smarthost, mailertable or transport target), not the recipient's domain.
  * May return LD_RCPT_DOMAIN_TOOLONG (never local: judged as relaying).
  */
-const char *macro_rcpt_domain(const char *rcpt, const char *rcpt_mailer,
-                              char *buf, size_t buflen);
+const char *macro_rcpt_domain(const char *rcpt,
+                              const char *rcpt_mailer,
+                              char *buf,
+                              size_t buflen);
 
 #endif

@@ -99,8 +99,8 @@ static int options_parse(int argc, char **argv, options *o, bool *version)
             usage(stdout);
             exit(EX_OK);
         case ':':
-            fprintf(stderr, "lockdown-milter: option -%c needs a value\n",
-                    optopt);
+            fprintf(
+                stderr, "lockdown-milter: option -%c needs a value\n", optopt);
             usage(stderr);
             return -1;
         default:
@@ -110,7 +110,8 @@ static int options_parse(int argc, char **argv, options *o, bool *version)
         }
     }
     if (optind != argc) {
-        fprintf(stderr, "lockdown-milter: unexpected argument \"%s\"\n",
+        fprintf(stderr,
+                "lockdown-milter: unexpected argument \"%s\"\n",
                 argv[optind]);
         usage(stderr);
         return -1;
@@ -133,14 +134,21 @@ static void providers_describe(const ld_config *c, char *buf, size_t buflen)
         if (e->kind != LD_ENTRY_PROVIDER || !e->enabled) {
             continue;
         }
-        w = snprintf(names + used, sizeof(names) - used, "%s%s",
-                     n > 0 ? ", " : "", e->name);
+        w = snprintf(names + used,
+                     sizeof(names) - used,
+                     "%s%s",
+                     n > 0 ? ", " : "",
+                     e->name);
         if (w > 0 && used + (size_t)w < sizeof(names)) {
             used += (size_t)w;
         }
         n++;
     }
-    snprintf(buf, buflen, "%zu provider%s enabled (%s)", n, n == 1 ? "" : "s",
+    snprintf(buf,
+             buflen,
+             "%zu provider%s enabled (%s)",
+             n,
+             n == 1 ? "" : "s",
              n > 0 ? names : "none");
 }
 
@@ -166,7 +174,9 @@ static void connections_drain(void)
         nanosleep(&ts, NULL);
     }
     if (conf_connections() > 0) {
-        log_msg(LOG_WARNING, NULL, "%lu connection(s) still open at exit",
+        log_msg(LOG_WARNING,
+                NULL,
+                "%lu connection(s) still open at exit",
                 conf_connections());
     }
 }
@@ -209,8 +219,11 @@ int main(int argc, char **argv)
         unsigned int ma = 0, mi = 0, pl = 0;
 
         smfi_version(&ma, &mi, &pl);
-        printf("lockdown-milter %s (libmilter %u.%u.%u)\n", LOCKDOWN_VERSION,
-               ma, mi, pl);
+        printf("lockdown-milter %s (libmilter %u.%u.%u)\n",
+               LOCKDOWN_VERSION,
+               ma,
+               mi,
+               pl);
         return EX_OK;
     }
     log_open(o.check        ? LOG_MODE_PLAIN
@@ -224,8 +237,10 @@ int main(int argc, char **argv)
     cfg = config_load_file(path, err, sizeof(err));
     if (cfg == NULL) {
         log_msg(LOG_ERR, NULL, "%s", err[0] != '\0' ? err : path);
-        log_msg(LOG_ERR, NULL, "refusing to start: configuration %s is "
-                               "invalid",
+        log_msg(LOG_ERR,
+                NULL,
+                "refusing to start: configuration %s is "
+                "invalid",
                 path);
         rc = EX_CONFIG;
         goto out;
@@ -237,7 +252,7 @@ int main(int argc, char **argv)
         log_open(LOG_MODE_SYSLOG, cfg->daemon.syslog_facility);
     }
 
-    socktext = o.socket != NULL          ? o.socket
+    socktext = o.socket != NULL             ? o.socket
                : cfg->daemon.socket != NULL ? cfg->daemon.socket
                                             : DEFAULT_SOCKET;
     if (sockspec_parse(socktext, &spec, err, sizeof(err)) != 0) {
@@ -259,16 +274,15 @@ int main(int argc, char **argv)
     usertext = o.user != NULL ? o.user : cfg->daemon.user;
     if (usertext != NULL) {
         if (daemon_user_resolve(usertext, &user, err, sizeof(err)) != 0) {
-            log_msg(LOG_ERR, NULL, "%s%s", o.user != NULL ? "-u: " : "",
-                    err);
+            log_msg(LOG_ERR, NULL, "%s%s", o.user != NULL ? "-u: " : "", err);
             rc = EX_NOUSER;
             goto out;
         }
         have_user = true;
     }
     if (cfg->daemon.socket_owner != NULL) {
-        if (daemon_user_resolve(cfg->daemon.socket_owner, &owner, err,
-                                sizeof(err)) != 0) {
+        if (daemon_user_resolve(
+                cfg->daemon.socket_owner, &owner, err, sizeof(err)) != 0) {
             log_msg(LOG_ERR, NULL, "%s: daemon.socket_owner: %s", path, err);
             rc = EX_NOUSER;
             goto out;
@@ -279,8 +293,11 @@ int main(int argc, char **argv)
     providers_describe(cfg, providers, sizeof(providers));
 
     if (o.check) {
-        printf("%s: OK: %s, %zu trusted entr%s, socket %s\n", path, providers,
-               trusted_count(cfg), trusted_count(cfg) == 1 ? "y" : "ies",
+        printf("%s: OK: %s, %zu trusted entr%s, socket %s\n",
+               path,
+               providers,
+               trusted_count(cfg),
+               trusted_count(cfg) == 1 ? "y" : "ies",
                conn);
         rc = EX_OK;
         goto out;
@@ -327,15 +344,19 @@ int main(int argc, char **argv)
         int e = errno;
 
         umask(oldmask);
-        log_msg(LOG_ERR, NULL, "cannot open milter socket %s%s%s", conn,
-                e != 0 ? ": " : "", e != 0 ? strerror(e) : "");
+        log_msg(LOG_ERR,
+                NULL,
+                "cannot open milter socket %s%s%s",
+                conn,
+                e != 0 ? ": " : "",
+                e != 0 ? strerror(e) : "");
         rc = EX_OSERR;
         goto out;
     }
     umask(027);
     socket_open = true;
-    if (daemon_socket_finish(&spec, mode, have_owner ? &owner : NULL, err,
-                             sizeof(err)) != 0) {
+    if (daemon_socket_finish(
+            &spec, mode, have_owner ? &owner : NULL, err, sizeof(err)) != 0) {
         log_msg(LOG_ERR, NULL, "%s", err);
         rc = EX_NOPERM;
         goto out;
@@ -346,10 +367,14 @@ int main(int argc, char **argv)
             rc = EX_NOPERM;
             goto out;
         }
-        log_msg(LOG_INFO, NULL, "running as user %s, group %s", user.name,
+        log_msg(LOG_INFO,
+                NULL,
+                "running as user %s, group %s",
+                user.name,
                 user.group);
     } else if (geteuid() == 0) {
-        log_msg(LOG_WARNING, NULL,
+        log_msg(LOG_WARNING,
+                NULL,
                 "running as root: no user configured (-u or daemon.user); "
                 "run as an unprivileged user");
     }
@@ -382,14 +407,20 @@ int main(int argc, char **argv)
     }
     /* Before the first thread: every thread inherits the mask. */
     if (reload_block_signals() != 0 || reload_start(path) != 0) {
-        log_msg(LOG_ERR, NULL, "cannot start the signal thread: %s",
+        log_msg(LOG_ERR,
+                NULL,
+                "cannot start the signal thread: %s",
                 strerror(errno));
         rc = EX_OSERR;
         goto out;
     }
-    log_msg(LOG_INFO, NULL,
+    log_msg(LOG_INFO,
+            NULL,
             "lockdown-milter %s starting: config %s, %s, socket %s",
-            LOCKDOWN_VERSION, path, providers, conn);
+            LOCKDOWN_VERSION,
+            path,
+            providers,
+            conn);
     served = true;
     daemon_ready(ready_fd, EX_OK);
     ready_fd = -1;
@@ -418,8 +449,11 @@ out:
     }
     if (pidfd >= 0 || pid_written) {
         if (unlink(pidfile) != 0 && errno != ENOENT) {
-            log_msg(LOG_WARNING, NULL, "cannot remove pidfile %s: %s",
-                    pidfile, strerror(errno));
+            log_msg(LOG_WARNING,
+                    NULL,
+                    "cannot remove pidfile %s: %s",
+                    pidfile,
+                    strerror(errno));
         }
     }
     /* libmilter removes its socket only when not running as root. */

@@ -70,7 +70,8 @@ static void reload_note_daemon(const ld_config *old, const ld_config *neu)
         reload_str_differs(a->user, b->user) ||
         reload_str_differs(a->pidfile, b->pidfile) ||
         a->syslog_facility != b->syslog_facility) {
-        log_msg(LOG_WARNING, NULL,
+        log_msg(LOG_WARNING,
+                NULL,
                 "daemon settings (socket, user, pidfile, syslog) changed: "
                 "they apply at the next restart");
     }
@@ -89,7 +90,8 @@ void reload_now(void)
     err[0] = '\0';
     cfg = config_load_file(reload_path, err, sizeof(err));
     if (cfg == NULL) {
-        log_msg(LOG_ERR, NULL,
+        log_msg(LOG_ERR,
+                NULL,
                 "reload failed, keeping the current configuration: %s",
                 err[0] != '\0' ? err : "unknown error");
         return;
@@ -104,7 +106,8 @@ void reload_now(void)
     }
     /* conf_replace() owns cfg from here, also when it fails. */
     if (conf_replace(cfg) != 0) {
-        log_msg(LOG_ERR, NULL,
+        log_msg(LOG_ERR,
+                NULL,
                 "reload failed, keeping the current configuration: %s: out "
                 "of memory",
                 reload_path);

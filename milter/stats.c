@@ -24,7 +24,11 @@ enum stats_col {
 };
 
 static const char *const stats_col_name[COL_N] = {
-    "accept", "continue", "reject", "tempfail", "would-reject",
+    "accept",
+    "continue",
+    "reject",
+    "tempfail",
+    "would-reject",
     "would-tempfail",
 };
 
@@ -41,7 +45,10 @@ static stats_row *stats_tail;
 static stats_row *stats_fixed[STATS_NSPECIAL];
 
 static const char *const stats_fixed_name[STATS_NSPECIAL] = {
-    "not-listed", "port-not-locked", "unknown-client", "internal",
+    "not-listed",
+    "port-not-locked",
+    "unknown-client",
+    "internal",
 };
 
 static stats_row *stats_row_new(const char *kind, const char *name)
@@ -134,8 +141,7 @@ stats_row *stats_row_special(enum stats_special which)
 static enum stats_col stats_column(const ld_verdict *v)
 {
     if (v->monitored) {
-        return v->would == LD_TEMPFAIL ? COL_WOULD_TEMPFAIL
-                                       : COL_WOULD_REJECT;
+        return v->would == LD_TEMPFAIL ? COL_WOULD_TEMPFAIL : COL_WOULD_REJECT;
     }
     switch (v->action) {
     case LD_ACCEPT:
@@ -155,8 +161,8 @@ void stats_count(stats_row *row, const ld_verdict *v)
     if (row == NULL || v == NULL) {
         return;
     }
-    atomic_fetch_add_explicit(&row->count[stats_column(v)], 1,
-                              memory_order_relaxed);
+    atomic_fetch_add_explicit(
+        &row->count[stats_column(v)], 1, memory_order_relaxed);
 }
 
 void stats_log(const char *why)
@@ -172,12 +178,23 @@ void stats_log(const char *why)
         for (i = 0; i < COL_N; i++) {
             c[i] = atomic_load_explicit(&r->count[i], memory_order_relaxed);
         }
-        log_msg(LOG_INFO, NULL,
+        log_msg(LOG_INFO,
+                NULL,
                 "counters: %s=%s %s=%lu %s=%lu %s=%lu %s=%lu %s=%lu %s=%lu",
-                strcmp(r->kind, "-") == 0 ? "row" : r->kind, r->name,
-                stats_col_name[0], c[0], stats_col_name[1], c[1],
-                stats_col_name[2], c[2], stats_col_name[3], c[3],
-                stats_col_name[4], c[4], stats_col_name[5], c[5]);
+                strcmp(r->kind, "-") == 0 ? "row" : r->kind,
+                r->name,
+                stats_col_name[0],
+                c[0],
+                stats_col_name[1],
+                c[1],
+                stats_col_name[2],
+                c[2],
+                stats_col_name[3],
+                c[3],
+                stats_col_name[4],
+                c[4],
+                stats_col_name[5],
+                c[5]);
     }
     pthread_mutex_unlock(&stats_lock);
 }

@@ -52,8 +52,11 @@ static void test_port(void **state)
 
         if (st != cases[i].status || port != cases[i].port) {
             print_error("port \"%s\": got status %d port %d, want %d %d\n",
-                        cases[i].text != NULL ? cases[i].text : "(null)", st,
-                        port, cases[i].status, cases[i].port);
+                        cases[i].text != NULL ? cases[i].text : "(null)",
+                        st,
+                        port,
+                        cases[i].status,
+                        cases[i].port);
             failures++;
         }
     }
@@ -86,13 +89,17 @@ static void test_sanitize(void **state)
 
         macro_sanitize(cases[i].text, out, sizeof(out));
         if (strcmp(out, cases[i].plain) != 0) {
-            print_error("sanitize case %zu: got \"%s\", want \"%s\"\n", i,
-                        out, cases[i].plain);
+            print_error("sanitize case %zu: got \"%s\", want \"%s\"\n",
+                        i,
+                        out,
+                        cases[i].plain);
             failures++;
         }
         macro_sanitize_quoted(cases[i].text, out, sizeof(out));
         if (strcmp(out, cases[i].quoted) != 0) {
-            print_error("quoted case %zu: got \"%s\", want \"%s\"\n", i, out,
+            print_error("quoted case %zu: got \"%s\", want \"%s\"\n",
+                        i,
+                        out,
                         cases[i].quoted);
             failures++;
         }
@@ -151,7 +158,8 @@ static void test_reply_escape(void **state)
 
         if (got == NULL || strcmp(got, cases[i].want) != 0) {
             print_error("reply \"%s\": got \"%s\", want \"%s\"\n",
-                        cases[i].text, got != NULL ? got : "(null)",
+                        cases[i].text,
+                        got != NULL ? got : "(null)",
                         cases[i].want);
             failures++;
         }
@@ -181,9 +189,11 @@ static void test_rcpt_domain(void **state)
         /* the next hop ({rcpt_host}) is not looked at: a relayhost for a
          * local domain must not make it remote, nor the reverse */
         {"<a@elsewhere.example.org>", "relay", "elsewhere.example.org"},
-        {"<@hop.example.com:a@elsewhere.example.org>", "esmtp",
+        {"<@hop.example.com:a@elsewhere.example.org>",
+         "esmtp",
          "elsewhere.example.org"},
-        {"<\"a@example.com\"@elsewhere.example.org>", "esmtp",
+        {"<\"a@example.com\"@elsewhere.example.org>",
+         "esmtp",
          "elsewhere.example.org"},
         {NULL, "esmtp", NULL},
     };
@@ -193,8 +203,8 @@ static void test_rcpt_domain(void **state)
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char buf[256];
-        const char *got = macro_rcpt_domain(cases[i].rcpt, cases[i].mailer,
-                                            buf, sizeof(buf));
+        const char *got =
+            macro_rcpt_domain(cases[i].rcpt, cases[i].mailer, buf, sizeof(buf));
 
         if ((got == NULL) != (cases[i].want == NULL) ||
             (got != NULL && strcmp(got, cases[i].want) != 0)) {
@@ -202,7 +212,8 @@ static void test_rcpt_domain(void **state)
                         cases[i].rcpt != NULL ? cases[i].rcpt : "(null)",
                         cases[i].mailer != NULL ? cases[i].mailer : "(null)",
                         got != NULL ? "\"" : "",
-                        got != NULL ? got : "NULL", got != NULL ? "\"" : "",
+                        got != NULL ? got : "NULL",
+                        got != NULL ? "\"" : "",
                         cases[i].want != NULL ? "\"" : "",
                         cases[i].want != NULL ? cases[i].want : "NULL",
                         cases[i].want != NULL ? "\"" : "");

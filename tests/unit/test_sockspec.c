@@ -23,26 +23,52 @@ struct good_case {
 };
 
 static const struct good_case good[] = {
-    {"unix:/run/lockdown-milter/lockdown-milter.sock", LD_SOCK_UNIX,
-     "/run/lockdown-milter/lockdown-milter.sock", "", 0,
+    {"unix:/run/lockdown-milter/lockdown-milter.sock",
+     LD_SOCK_UNIX,
+     "/run/lockdown-milter/lockdown-milter.sock",
+     "",
+     0,
      "unix:/run/lockdown-milter/lockdown-milter.sock"},
-    {"local:/var/spool/postfix/lockdown/sock", LD_SOCK_UNIX,
-     "/var/spool/postfix/lockdown/sock", "", 0,
+    {"local:/var/spool/postfix/lockdown/sock",
+     LD_SOCK_UNIX,
+     "/var/spool/postfix/lockdown/sock",
+     "",
+     0,
      "unix:/var/spool/postfix/lockdown/sock"},
     {"/tmp/x.sock", LD_SOCK_UNIX, "/tmp/x.sock", "", 0, "unix:/tmp/x.sock"},
     {"unix:/a", LD_SOCK_UNIX, "/a", "", 0, "unix:/a"},
-    {"inet:8891@127.0.0.1", LD_SOCK_INET, "", "127.0.0.1", 8891,
+    {"inet:8891@127.0.0.1",
+     LD_SOCK_INET,
+     "",
+     "127.0.0.1",
+     8891,
      "inet:8891@127.0.0.1"},
-    {"inet:8891@localhost", LD_SOCK_INET, "", "localhost", 8891,
+    {"inet:8891@localhost",
+     LD_SOCK_INET,
+     "",
+     "localhost",
+     8891,
      "inet:8891@localhost"},
-    {"inet:1@milter-host.example.com", LD_SOCK_INET, "",
-     "milter-host.example.com", 1, "inet:1@milter-host.example.com"},
+    {"inet:1@milter-host.example.com",
+     LD_SOCK_INET,
+     "",
+     "milter-host.example.com",
+     1,
+     "inet:1@milter-host.example.com"},
     {"inet:65535", LD_SOCK_INET, "", "", 65535, "inet:65535"},
     {"inet6:8891@::1", LD_SOCK_INET6, "", "::1", 8891, "inet6:8891@::1"},
-    {"inet6:25@2001:db8::25", LD_SOCK_INET6, "", "2001:db8::25", 25,
+    {"inet6:25@2001:db8::25",
+     LD_SOCK_INET6,
+     "",
+     "2001:db8::25",
+     25,
      "inet6:25@2001:db8::25"},
     {"inet6:10025", LD_SOCK_INET6, "", "", 10025, "inet6:10025"},
-    {"inet6:10025@localhost", LD_SOCK_INET6, "", "localhost", 10025,
+    {"inet6:10025@localhost",
+     LD_SOCK_INET6,
+     "",
+     "localhost",
+     10025,
      "inet6:10025@localhost"},
 };
 
@@ -107,31 +133,38 @@ static void test_sockspec_good(void **state)
 
         memset(&s, 0x55, sizeof(s));
         if (sockspec_parse(c->text, &s, err, sizeof(err)) != 0) {
-            print_error("\"%s\": got error \"%s\", want success\n", c->text,
-                        err);
+            print_error(
+                "\"%s\": got error \"%s\", want success\n", c->text, err);
             failures++;
             continue;
         }
         if (s.kind != c->kind) {
-            print_error("\"%s\": got kind %d, want %d\n", c->text, s.kind,
-                        c->kind);
+            print_error(
+                "\"%s\": got kind %d, want %d\n", c->text, s.kind, c->kind);
             failures++;
         }
         if (c->kind == LD_SOCK_UNIX && strcmp(s.path, c->path) != 0) {
-            print_error("\"%s\": got path \"%s\", want \"%s\"\n", c->text,
-                        s.path, c->path);
+            print_error("\"%s\": got path \"%s\", want \"%s\"\n",
+                        c->text,
+                        s.path,
+                        c->path);
             failures++;
         }
         if (c->kind != LD_SOCK_UNIX &&
             (strcmp(s.host, c->host) != 0 || s.port != c->port)) {
             print_error("\"%s\": got host \"%s\" port %u, want \"%s\" %u\n",
-                        c->text, s.host, s.port, c->host, c->port);
+                        c->text,
+                        s.host,
+                        s.port,
+                        c->host,
+                        c->port);
             failures++;
         }
         canon = sockspec_format(&s, buf, sizeof(buf));
         if (canon == NULL || strcmp(canon, c->canonical) != 0) {
             print_error("\"%s\": got canonical \"%s\", want \"%s\"\n",
-                        c->text, canon != NULL ? canon : "(null)",
+                        c->text,
+                        canon != NULL ? canon : "(null)",
                         c->canonical);
             failures++;
         }
@@ -156,14 +189,17 @@ static void test_sockspec_bad(void **state)
         if (sockspec_parse(c->text, &s, err, sizeof(err)) == 0) {
             print_error("\"%s\": got success, want error containing "
                         "\"%s\"\n",
-                        c->text, c->want);
+                        c->text,
+                        c->want);
             failures++;
             continue;
         }
         if (strstr(err, c->want) == NULL) {
             print_error("\"%s\": got error \"%s\", want it to contain "
                         "\"%s\"\n",
-                        c->text, err, c->want);
+                        c->text,
+                        err,
+                        c->want);
             failures++;
         }
         if (strchr(err, '\n') != NULL) {
