@@ -297,7 +297,9 @@ static int export_ports_init(export_ctx *x)
                            n,
                            LD_EXPORT_MAX_PORTS);
     }
-    memcpy(x->cports, src, n * sizeof(src[0]));
+    if (n > 0) {
+        memcpy(x->cports, src, n * sizeof(src[0]));
+    }
     x->ncports = export_ports_sort(x->cports, n);
     if (x->o->ports != NULL) {
         src = x->o->ports;
