@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,7 +211,16 @@ int main(int argc, char **argv)
     mode_t oldmask;
     struct smfiDesc desc;
     size_t i;
+    sigset_t early;
     int rc = EX_SOFTWARE;
+
+    /* A reload or counters request during start-up must not kill the
+     * daemon (their default action): hold them until the signal thread
+     * takes them. */
+    sigemptyset(&early);
+    sigaddset(&early, SIGUSR1);
+    sigaddset(&early, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &early, NULL);
 
     if (options_parse(argc, argv, &o, &version) != 0) {
         return EX_USAGE;
