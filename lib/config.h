@@ -22,7 +22,10 @@
 #include "addr.h"
 #include "addrset.h"
 
+/* The build sets it from the install prefix (CMakeLists.txt). */
+#ifndef LD_DEFAULT_CONFIG
 #define LD_DEFAULT_CONFIG "/etc/lockdown-milter/lockdown.yaml"
+#endif
 #define LD_MAX_DEPTH 8         /* YAML nesting bound */
 #define LD_MAX_ENTRIES 4096    /* providers + trusted entries */
 #define LD_MAX_FILE (64 << 20) /* bytes per YAML file */
