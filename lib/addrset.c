@@ -50,7 +50,8 @@ struct addrset_builder {
     size_t n4, cap4;
     v6entry *v6;
     size_t n6, cap6;
-    bool v6_long; /* some IPv6 prefix is longer than /64 */
+    bool v6_long;   /* some IPv6 prefix is longer than /64 */
+    size_t nmapped; /* IPv6 prefixes inside ::ffff:0:0/96: dropped */
 };
 
 /*
@@ -189,12 +190,15 @@ int addrset_builder_add(addrset_builder *b, const ld_prefix *p, uint16_t tag)
         return -1;
     }
     /*
-     * Lookups see a mapped client as IPv4, so an entry inside
-     * ::ffff:0:0/96 is stored as the IPv4 prefix it means; left as IPv6 it
-     * could never match.
+     * Lookups see a mapped client as IPv4, so nothing inside
+     * ::ffff:0:0/96 is reachable as IPv6, and an IPv6 entry must never
+     * admit an IPv4 client: a range written in IPv6 that crosses the block
+     * splits into prefixes inside it, which are dropped here (stored as
+     * IPv4 they would turn "::fffe:ffff:ffff-::1:0:0:0" into 0.0.0.0/0).
      */
     if (p->len >= 96 && v6_is_mapped(p->addr.bytes)) {
-        return add_v4(b, be32(p->addr.bytes + 12), p->len - 96u, tag);
+        b->nmapped++;
+        return 0;
     }
     if (b->n4 + b->n6 >= PREFIXES_MAX ||
         grow((void **)&b->v6, &b->cap6, b->n6, sizeof(*b->v6)) != 0) {
@@ -763,7 +767,7 @@ addrset *addrset_build(addrset_builder *b)
     if (s == NULL) {
         goto out;
     }
-    s->prefixes = b->n4 + b->n6;
+    s->prefixes = b->n4 + b->n6 + b->nmapped;
     if (build_v4(b, &s->v4) != 0) {
         goto out;
     }

@@ -349,6 +349,19 @@ static const struct edge_case edge_cases[] = {
       {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 4},
       {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 5},
       {NULL, 0}}},
+    {"IPv6 range across ::ffff:0:0/96 admits no IPv4 client",
+     {{"::fffe:ffff:ffff-::1:0:0:0", 1}, {NULL, 0}},
+     {{"::fffe:ffff:ffff", 1},
+      {"::1:0:0:0", 1},
+      {"::fffe:ffff:fffe", NONE},
+      {"::1:0:0:1", NONE},
+      {"0.0.0.0", NONE},
+      {"1.2.3.4", NONE},
+      {"255.255.255.255", NONE},
+      {"::ffff:1.2.3.4", NONE},
+      {"::ffff:0:0", NONE},
+      {"::ffff:ffff:ffff", NONE},
+      {NULL, 0}}},
     {"range notation split into prefixes",
      {{"10.0.0.1-10.0.0.6", 1}, {"2001:db8::1 - 2001:db8::6", 2}, {NULL, 0}},
      {{"10.0.0.0", NONE},
@@ -513,13 +526,15 @@ static void test_builder(void **state)
     assert_int_equal(addrset_builder_add(b, &p, 3), 0);
     prefix_of("2001:db9::1:77", 120, &p);
     assert_int_equal(addrset_builder_add(b, &p, 4), 0);
-    /* A mapped prefix means the IPv4 prefix: 1.2.3.0/24. */
+    /* A prefix inside ::ffff:0:0/96 is unreachable: dropped, counted. */
     prefix_of("::ffff:1.2.3.0", 120, &p);
+    assert_int_equal(addrset_builder_add(b, &p, 5), 0);
+    prefix_of("::ffff:0:0", 96, &p);
     assert_int_equal(addrset_builder_add(b, &p, 5), 0);
     s = addrset_build(b);
     assert_non_null(s);
-    assert_int_equal(addrset_prefixes(s), 5);
-    assert_int_equal(addrset_intervals(s), 5);
+    assert_int_equal(addrset_prefixes(s), 6);
+    assert_int_equal(addrset_intervals(s), 4);
     assert_true(addrset_bytes(s) > 0);
 
     query_addr("10.200.0.1", &a);
@@ -535,12 +550,13 @@ static void test_builder(void **state)
     assert_true(addrset_lookup(s, &a, &tag));
     assert_int_equal(tag, 4);
     query_addr("1.2.3.200", &a);
-    assert_true(addrset_lookup(s, &a, &tag));
-    assert_int_equal(tag, 5);
+    assert_false(addrset_lookup(s, &a, &tag));
     query_addr("::ffff:1.2.3.200", &a);
-    assert_true(addrset_lookup(s, &a, &tag));
-    assert_int_equal(tag, 5);
+    assert_false(addrset_lookup(s, &a, &tag));
+    query_addr("99.1.2.3", &a);
+    assert_false(addrset_lookup(s, &a, &tag));
     /* The tag pointer is optional. */
+    query_addr("10.200.0.1", &a);
     assert_true(addrset_lookup(s, &a, NULL));
     addrset_free(s);
 
