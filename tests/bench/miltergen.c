@@ -7,7 +7,8 @@
  * milter asks: skipped stages SMFIP_NO*, no-reply stages SMFIP_NR_*, the
  * macro lists it sets with smfi_setsymlist), the connect macros, CONNECT,
  * its reply; optionally HELO, MAIL (with {auth_authen} for a fraction of
- * sessions) and RCPT; then QUIT. The verdict of a session is its first reply
+ * sessions) and RCPT; then QUIT (after a final CONNECT reply the socket is
+ * just closed, as Postfix does). The verdict of a session is its first reply
  * other than continue (or continue). Inside clients are drawn from
  * --inside, outside ones from --outside; each class has an expected verdict.
  *
@@ -138,6 +139,7 @@ typedef struct options {
     bool header;
     bool quiet;
     bool linger;
+    bool always_quit;
     uint64_t max_errors;
     long server_pid;
     const char *log_path;
@@ -676,8 +678,12 @@ static void session_run(worker *w, uint64_t idx, bool record)
         }
     }
     err_at = S_NSTAGES + 2;
-    /* As Postfix does at the end of a session: abort an open transaction,
-     * then quit. Neither has a reply. */
+    /* Postfix closes the milter connection at once after a final reply to
+     * CONNECT or HELO (milter8.c, LIBMILTER_AUTO_DISCONNECT); otherwise it
+     * aborts an open transaction and quits. None of these has a reply. */
+    if (verdict != V_CONTINUE && stg <= S_HELO && !opt.always_quit) {
+        goto done;
+    }
     if (in_mail) {
         mw_put(c, SMFIC_ABORT, NULL, 0);
     }
@@ -823,6 +829,7 @@ static int phase_run(phase *ph, worker *ws, unsigned n, int64_t hard_end)
 typedef struct server_sample {
     bool ok;
     double cpu_s;
+    unsigned long minflt;
     long threads;
     long rss_kb;
     long fds;
@@ -837,6 +844,7 @@ static void server_read(long pid, server_sample *out)
     size_t n = 0;
     unsigned long utime = 0;
     unsigned long stime = 0;
+    unsigned long minflt = 0;
     long threads = 0;
     DIR *d = NULL;
     struct dirent *de = NULL;
@@ -855,11 +863,12 @@ static void server_read(long pid, server_sample *out)
     p = strrchr(buf, ')');
     if (p == NULL ||
         sscanf(p + 2,
-               "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d "
+               "%*c %*d %*d %*d %*d %*d %*u %lu %*u %*u %*u %lu %lu %*d %*d "
                "%*d %*d %ld",
-               &utime, &stime, &threads) != 3) {
+               &minflt, &utime, &stime, &threads) != 4) {
         return;
     }
+    out->minflt = minflt;
     out->cpu_s = (double)(utime + stime) / (double)(tck > 0 ? tck : 100);
     out->threads = threads;
     snprintf(path, sizeof(path), "/proc/%ld/status", pid);
@@ -980,6 +989,8 @@ static void usage(FILE *f)
         "  --timeout MS        per socket operation (5000)\n"
         "  --max-errors N      stop the run after N errors (0: never)\n"
         "  --linger            after QUIT, wait for the milter to close\n"
+        "  --always-quit       send QUIT also after a final CONNECT/HELO\n"
+        "                      reply (default: close at once, as Postfix)\n"
         "Clients:\n"
         "  --inside CIDR       inside pool (repeatable; 199.89.0.0/21)\n"
         "  --outside CIDR      outside pool (repeatable; 203.0.113.0/24)\n"
@@ -1069,6 +1080,7 @@ enum {
     O_TIMEOUT,
     O_MAXERR,
     O_LINGER,
+    O_ALWAYS_QUIT,
     O_INSIDE,
     O_OUTSIDE,
     O_INSIDE_FILE,
@@ -1106,6 +1118,7 @@ static const struct option longopts[] = {
     {"timeout", required_argument, NULL, O_TIMEOUT},
     {"max-errors", required_argument, NULL, O_MAXERR},
     {"linger", no_argument, NULL, O_LINGER},
+    {"always-quit", no_argument, NULL, O_ALWAYS_QUIT},
     {"inside", required_argument, NULL, O_INSIDE},
     {"outside", required_argument, NULL, O_OUTSIDE},
     {"inside-file", required_argument, NULL, O_INSIDE_FILE},
@@ -1211,6 +1224,9 @@ static int args_parse(int argc, char **argv)
             break;
         case O_LINGER:
             opt.linger = true;
+            break;
+        case O_ALWAYS_QUIT:
+            opt.always_quit = true;
             break;
         case O_INSIDE:
         case O_OUTSIDE:
@@ -1578,6 +1594,10 @@ int main(int argc, char **argv)
         csv_row("server_cpu_util", elapsed > 0 ? (s1.cpu_s - s0.cpu_s) /
                                                      elapsed
                                                : 0);
+        csv_row("server_minflt_per_session",
+                total->sessions ? (double)(s1.minflt - s0.minflt) /
+                                      (double)total->sessions
+                                : 0);
         csv_row("server_rss_kb", (double)s1.rss_kb);
         csv_row("server_threads", (double)s1.threads);
         csv_row("server_fds", (double)s1.fds);

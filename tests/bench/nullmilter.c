@@ -6,9 +6,11 @@
  * every stage it was not told to watch, and not to wait for a reply there
  * (SMFIP_NO* with SMFIP_NR_*), asks for no modifications, and can ask for
  * the same macro list (smfi_setsymlist) as lockdown-milter, so that both
- * cost the MTA the same. Every callback continues.
+ * cost the MTA the same. Every callback continues (with -a, connect
+ * accepts: the MTA then drops the milter for the rest of the SMTP session,
+ * the shape of lockdown-milter's answer to a listed client).
  *
- * usage: nullmilter -p SPEC [-s connect,helo,mail,rcpt] [-m MACROS]
+ * usage: nullmilter -p SPEC [-a] [-s connect,helo,mail,rcpt] [-m MACROS]
  *                   [-b BACKLOG] [-t TIMEOUT] [-d LEVEL] [-P PIDFILE]
  */
 #include <errno.h>
@@ -22,6 +24,7 @@
 
 static unsigned long stages_wanted = SMFIP_NOCONNECT; /* bits to keep */
 static char *connect_macros;
+static sfsistat connect_reply = SMFIS_CONTINUE;
 
 /* Each stage with its no-reply bit: a skipped stage is also asked not to
  * be answered, as lockdown-milter does. */
@@ -81,7 +84,7 @@ static sfsistat null_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
     (void)ctx;
     (void)host;
     (void)sa;
-    return SMFIS_CONTINUE;
+    return connect_reply;
 }
 
 static sfsistat null_helo(SMFICTX *ctx, char *name)
@@ -179,9 +182,10 @@ static int stages_parse(const char *text)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: nullmilter -p SPEC [-s STAGES] [-m MACROS] [-b BACKLOG]\n"
-            "                  [-t TIMEOUT] [-d LEVEL] [-P PIDFILE]\n"
+            "usage: nullmilter -p SPEC [-a] [-s STAGES] [-m MACROS]\n"
+            "                  [-b BACKLOG] [-t TIMEOUT] [-d LEVEL] [-P PIDFILE]\n"
             "  -p SPEC     libmilter socket: unix:/path or inet:port@host\n"
+            "  -a          accept at connect (default: continue)\n"
             "  -s STAGES   stages to receive, comma-separated (connect)\n"
             "              connect helo mail rcpt data header eoh body "
             "unknown\n"
@@ -201,8 +205,11 @@ int main(int argc, char **argv)
     FILE *f = NULL;
     int c = 0;
 
-    while ((c = getopt(argc, argv, "p:s:m:b:t:d:P:h")) != -1) {
+    while ((c = getopt(argc, argv, "ap:s:m:b:t:d:P:h")) != -1) {
         switch (c) {
+        case 'a':
+            connect_reply = SMFIS_ACCEPT;
+            break;
         case 'p':
             spec = optarg;
             break;
