@@ -13,9 +13,15 @@ fuzz_build() {
     for h in "${harnesses[@]}"; do
         targets+=(--target "fuzz_$h")
     done
-    cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DCMAKE_C_COMPILER=clang -DLOCKDOWN_FUZZ=ON >/dev/null
-    cmake --build "$build" -j"${LOCKDOWN_FUZZ_JOBS:-$(nproc)}" "${targets[@]}" >/dev/null
+    mkdir -p "$build"
+    # One build at a time: run-short.sh and run-long.sh may share the dir.
+    (
+        flock 9
+        cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+            -DCMAKE_C_COMPILER=clang -DLOCKDOWN_FUZZ=ON >/dev/null &&
+            cmake --build "$build" -j"${LOCKDOWN_FUZZ_JOBS:-$(nproc)}" \
+                "${targets[@]}" >/dev/null
+    ) 9>"$build/.fuzz-build.lock"
 }
 
 # The read-only seed directories of a harness: its corpus, its regressions.
