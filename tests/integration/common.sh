@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # common.sh - shared by the real-MTA integration tests (sourced).
 #
 # Environment (set by CMakeLists.txt; defaults for a manual run from a
@@ -25,6 +25,7 @@ T_CLIENT="perl $T_SRC/tests/lib/smtp-client.pl"
 T_FAILS=0
 T_CHECKS=0
 T_MILTER_PID=
+T_TMPDIR=
 T_LOGMARK=0
 declare -A CODE TEXT
 
@@ -50,8 +51,20 @@ t_init() {
     [ -x "$T_MILTER" ] || { echo "no milter binary at $T_MILTER" >&2; exit 1; }
     T_DIR=$T_WORKBASE/$T_NAME
     rm -rf "$T_DIR"
+    mkdir -p "$T_DIR" || exit 1
+    chmod 755 "$T_WORKBASE" "$T_DIR" 2>/dev/null
+    # Postfix's daemons run as user postfix and must reach the queue and
+    # the milter socket: a build tree under /root, say, is out of their
+    # reach. Then work under /tmp instead (kept when the test fails).
+    if getent passwd postfix >/dev/null &&
+        ! runuser -u postfix -- test -x "$T_DIR" 2>/dev/null; then
+        rmdir "$T_DIR"
+        T_DIR=$(mktemp -d "/tmp/lockdown-$T_NAME.XXXXXX") || exit 1
+        chmod 755 "$T_DIR"
+        T_TMPDIR=$T_DIR
+    fi
     mkdir -p "$T_DIR/conf/providers" "$T_DIR/run" || exit 1
-    chmod 755 "$T_WORKBASE" "$T_DIR" "$T_DIR/conf" 2>/dev/null
+    chmod 755 "$T_DIR/conf"
     # The milter socket lives here: setgid group postfix, so the socket
     # (mode 0660 from the config) is group postfix and smtpd may connect.
     if getent group postfix >/dev/null; then
@@ -83,6 +96,9 @@ t_cleanup() {
     if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
         echo "---- milter log ($T_MLOG), last 40 lines"
         tail -n 40 "$T_MLOG" 2>/dev/null
+        [ -n "$T_TMPDIR" ] && echo "---- kept $T_TMPDIR"
+    elif [ -n "$T_TMPDIR" ]; then
+        rm -rf "$T_TMPDIR"
     fi
     exit "$rc"
 }
@@ -175,14 +191,20 @@ milter_reload() {
 # smtp DESC CLIENT-ARGS...: one SMTP session; CODE[step] and TEXT[step]
 # hold the reply codes (rcpt: comma-separated, one per recipient).
 smtp() {
-    local desc=$1 out line k v kv
+    local desc=$1 out
     shift
     T_DESC=$desc
     T_LOGMARK=$(wc -l <"$T_MLOG" 2>/dev/null || echo 0)
-    CODE=()
-    TEXT=()
     echo "== $desc" >>"$T_TRANSCRIPT"
     out=$($T_CLIENT --timeout 10 --transcript "$T_TRANSCRIPT" "$@")
+    smtp_parse "$out"
+}
+
+# smtp_parse OUTPUT: fill CODE[] and TEXT[] from the client's output.
+smtp_parse() {
+    local out=$1 line k v kv
+    CODE=()
+    TEXT=()
     while IFS= read -r line; do
         case "$line" in
             text.*=*)
@@ -198,7 +220,38 @@ smtp() {
                 ;;
         esac
     done <<<"$out"
-    echo "-- $desc: $(head -n 1 <<<"$out")"
+    echo "-- $T_DESC: $(head -n 1 <<<"$out")"
+}
+
+# smtp_held DESC CLIENT-ARGS...: start a session that stops after MAIL
+# (--hold); returns once it is held. smtp_release then lets it send its
+# recipients and parses the result like smtp.
+smtp_held() {
+    local desc=$1 i
+    shift
+    T_HELD_DESC=$desc
+    T_HELD_FILE=$T_DIR/held.go
+    T_HELD_TR=$T_DIR/held.transcript
+    rm -f "$T_HELD_FILE" "$T_HELD_TR"
+    $T_CLIENT --timeout 10 --transcript "$T_HELD_TR" --hold "$T_HELD_FILE" "$@" \
+        >"$T_DIR/held.out" 2>&1 &
+    T_HELD_PID=$!
+    for i in $(seq 1 200); do
+        grep -q '^== held' "$T_HELD_TR" 2>/dev/null && return 0
+        kill -0 "$T_HELD_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "held session '$desc' never got past MAIL:" >&2
+    cat "$T_HELD_TR" >&2
+    return 1
+}
+
+smtp_release() {
+    touch "$T_HELD_FILE"
+    wait "$T_HELD_PID"
+    T_DESC=$T_HELD_DESC
+    { echo "== $T_DESC"; cat "$T_HELD_TR"; } >>"$T_TRANSCRIPT"
+    smtp_parse "$(cat "$T_DIR/held.out")"
 }
 
 t_result() {

@@ -14,6 +14,7 @@
 # Ports inside the test's own network namespace: 10025 is locked by the test
 # configs' scope, 10587 is a second smtpd listener that is not.
 set -u
+# shellcheck disable=SC2034 # T_DESC and friends are read by common.sh
 . "$(dirname "$0")/common.sh"
 t_enter_ns "$@"
 . "$T_SRC/tests/lib/postfix.sh"
@@ -172,6 +173,7 @@ scenario_monitor() {
 }
 
 # Verdicts of the enforce config (before) or the reload config (after).
+# (The copier's relay: false -> true is checked in scenario_reload.)
 check_before() {
     accepted "$1: MailRoute" 199.89.0.10 mailroute
     refused "$1: partner network" 203.0.113.5
@@ -185,8 +187,13 @@ scenario_reload() {
     local mpid pfpid rc
     start_all postfix-enforce.yaml
     mpid=$T_MILTER_PID
-    pfpid=$(cat "$T_DIR/pf/queue/pid/master.pid" | tr -d ' ')
+    pfpid=$(tr -d ' ' <"$T_DIR/pf/queue/pid/master.pid")
     check_before "before reload"
+
+    # A session that starts before the reload keeps the config it started
+    # with: the copier may not relay in the old one, may in the new one.
+    smtp_held "copier session open across the reload" --server "127.0.0.1:$LOCKED" \
+        --xclient "ADDR=172.16.5.40" --to "$REMOTE_RCPT" || exit 1
 
     T_DESC="good reload"
     t_conf postfix-reload.yaml
@@ -194,6 +201,12 @@ scenario_reload() {
     rc=$?
     expect_eq "good reload taken" "$rc" 0
     expect_log "says so" "reloaded configuration $T_CONF"
+
+    smtp_release
+    expect_code mail 250
+    expect_code rcpt 554
+    pf "copier, new session after the reload" "$LOCKED" "ADDR=172.16.5.40" --to "$REMOTE_RCPT"
+    expect_code rcpt 250
     check_after "after reload"
 
     # Broken configs: the daemon keeps the one it has, says where and why.
@@ -222,7 +235,7 @@ scenario_reload() {
 
     # Nothing was restarted.
     expect_eq "same milter process" "$(milter_running && echo "$T_MILTER_PID")" "$mpid"
-    expect_eq "same Postfix master" "$(cat "$T_DIR/pf/queue/pid/master.pid" | tr -d ' ')" "$pfpid"
+    expect_eq "same Postfix master" "$(tr -d ' ' <"$T_DIR/pf/queue/pid/master.pid")" "$pfpid"
 }
 
 scenario_milter-down() {

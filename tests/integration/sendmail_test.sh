@@ -13,6 +13,7 @@
 # Sendmail listens on 127.0.0.1:25 (locked by the config's scope) and
 # 127.0.0.1:587 (not locked), in the test's own network namespace.
 set -u
+# shellcheck disable=SC2034 # T_DESC and friends are read by common.sh
 . "$(dirname "$0")/common.sh"
 . "$T_SRC/tests/lib/sendmail.sh"
 T_CACHE=${LOCKDOWN_SM_CACHE:-$T_WORKBASE/../sendmail-cache}

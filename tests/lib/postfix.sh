@@ -42,7 +42,8 @@
 #   Postfix hands to milters as {auth_authen}); Postfix re-runs the milter's
 #   connect stage after XCLIENT. Nothing leaves loopback.
 #
-# Every function returns non-zero on failure and says why on stderr.
+# Every function returns non-zero on failure and says why on stderr; they
+# work the same with and without "set -euo pipefail" in the caller.
 
 PF_DAEMON_DIR=${PF_DAEMON_DIR:-$(postconf -dh daemon_directory 2>/dev/null || echo /usr/lib/postfix/sbin)}
 
@@ -115,7 +116,7 @@ maillog_file_prefixes = $dir
 maillog_file = $dir/log/maillog
 meta_directory = $dir/etc
 EOF
-    cp "$dir/etc/postfix-files" "$dir/default/" 2>/dev/null
+    if [ -e "$dir/etc/postfix-files" ]; then cp "$dir/etc/postfix-files" "$dir/default/"; fi
     touch "$dir/default/master.cf"
 
     cat >"$dir/etc/main.cf" <<EOF || return
@@ -236,18 +237,45 @@ pf_log() {
 # inherits master as an orphan, and kill -0 succeeds until it reaps it.
 pf__alive() {
     local state
-    state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+    state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || true
     [ -n "$state" ] && [ "$state" != Z ]
 }
 
 pf__master_pid() {
     local pid
-    pid=$(sed -n '1{s/[^0-9]//g;p;}' "$1/queue/pid/master.pid" 2>/dev/null)
+    pid=$(sed -n '1{s/[^0-9]//g;p;}' "$1/queue/pid/master.pid" 2>/dev/null) || true
     [ -n "$pid" ] && pf__alive "$pid" && echo "$pid"
 }
 
 pf_running() {
     pf__master_pid "$1" >/dev/null
+}
+
+# Create the queue and data directories as postfix-files describes them,
+# and skip postfix-script's checks (a "quick-start" file): its
+# "post-install create-missing" alone takes seconds, the instance is
+# brand new and made by pf_init. PF_FULL_CHECK=1 runs the full checks.
+pf__mkqueue() {
+    local dir=$1 owner group line path type o g mode
+    [ "${PF_FULL_CHECK:-0}" = 1 ] && return 0
+    [ -d "$dir/queue/pid" ] && return 0
+    [ -f "$dir/etc/postfix-files" ] || return 0
+    owner=$(postconf -c "$dir/etc" -h mail_owner) || return
+    group=$(postconf -c "$dir/etc" -h setgid_group) || return
+    while IFS=: read -r path type o g mode _; do
+        [ "$type" = d ] || continue
+        case "$path" in
+            '$queue_directory'*) path=$dir/queue${path#\$queue_directory} ;;
+            '$data_directory'*) path=$dir/data${path#\$data_directory} ;;
+            *) continue ;;
+        esac
+        [ "$o" = '$mail_owner' ] && o=$owner
+        [ "$g" = '$setgid_group' ] && g=$group
+        [ "$g" = - ] && g=root
+        install -d -o "$o" -g "$g" -m "$mode" "$path" || return
+    done <"$dir/etc/postfix-files"
+    [ -d "$dir/queue/pid" ] && touch "$dir/queue/quick-start"
+    return 0
 }
 
 pf_start() {
@@ -256,6 +284,7 @@ pf_start() {
     if pf_running "$dir"; then
         pf__die "pf_start: $dir: already running" || return
     fi
+    pf__mkqueue "$dir" || return
     if ! pf__ns "$dir" postfix -c "$dir/etc" start >"$dir/log/start.out" 2>&1; then
         echo "postfix.sh: postfix start failed for $dir:" >&2
         cat "$dir/log/start.out" "$dir/log/maillog" >&2 2>/dev/null
@@ -264,7 +293,8 @@ pf_start() {
     # master -w returns once initialised; still check every listener.
     for port in $(cat "$dir/ports"); do
         for i in $(seq 1 100); do
-            ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN && break
+            # (no "| grep -q": under pipefail, ss could die of SIGPIPE)
+            [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ] && break
             sleep 0.05
         done
         if [ "$i" = 100 ]; then
@@ -285,7 +315,7 @@ pf_stop() {
     local dir=$1 pid pids i
     pid=$(pf__master_pid "$dir") || return 0
     # master leads its own process group: its children are in it too.
-    pids=$(pgrep -g "$pid" 2>/dev/null | tr '\n' ' ')
+    pids=$(pgrep -g "$pid" 2>/dev/null | tr '\n' ' ') || true
     kill -TERM "$pid" 2>/dev/null
     for i in $(seq 1 100); do
         pf__alive "$pid" || break
@@ -295,7 +325,7 @@ pf_stop() {
         pf__alive "$pid" && kill -TERM "$pid" 2>/dev/null
     done
     for i in $(seq 1 40); do
-        pids=$(for p in $pids; do pf__alive "$p" && echo "$p"; done)
+        pids=$(for p in $pids; do if pf__alive "$p"; then echo "$p"; fi; done)
         [ -z "$pids" ] && return 0
         sleep 0.05
     done

@@ -25,6 +25,10 @@
 #   sm_log DIR                 print the sendmail log (its syslog lines and
 #                              milter debug, from -D/-d)
 #
+# sm_start runs sendmail as a background job of the calling shell: call
+# sm_stop from that same shell. Functions return non-zero on failure and
+# say why on stderr, with or without "set -euo pipefail" in the caller.
+#
 # Facts this relies on, learned the hard way:
 #  - With an unqualified host name sendmail sleeps 60 s at every start
 #    ("unable to qualify my own domain name"): the namespace gives it
@@ -159,7 +163,7 @@ sm_log() {
 
 sm__pid() {
     local pid
-    pid=$(cat "$1/run.pid" 2>/dev/null)
+    pid=$(cat "$1/run.pid" 2>/dev/null) || true
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
@@ -172,9 +176,9 @@ sm_start() {
     if sm__pid "$dir" >/dev/null; then
         sm__die "sm_start: $dir: already running" || return
     fi
-    {
-        grep -q '^MAILER(' "$dir/etc/test.mc" || echo "MAILER(\`local')MAILER(\`smtp')dnl"
-    } >>"$dir/etc/test.mc"
+    if ! grep -q '^MAILER(' "$dir/etc/test.mc"; then
+        echo "MAILER(\`local')MAILER(\`smtp')dnl" >>"$dir/etc/test.mc"
+    fi
     m4 "$cache/root/usr/share/sendmail/cf/m4/cf.m4" "$dir/etc/test.mc" >"$dir/etc/test.cf" ||
         sm__die "sm_start: m4 failed on $dir/etc/test.mc" || return
     : >"$dir/sendmail.log"
@@ -185,7 +189,8 @@ sm_start() {
     echo "$pid" >"$dir/run.pid"
     for port in $(cat "$dir/ports"); do
         for i in $(seq 1 200); do
-            ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN && break
+            # (no "| grep -q": under pipefail, ss could die of SIGPIPE)
+            [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ] && break
             if ! kill -0 "$pid" 2>/dev/null; then
                 echo "sendmail.sh: sendmail exited during start:" >&2
                 cat "$dir/sendmail.out" "$dir/sendmail.log" >&2
@@ -204,7 +209,7 @@ sm_start() {
 sm_stop() {
     local dir=$1 pid kids i
     pid=$(sm__pid "$dir") || return 0
-    kids=$(pgrep -P "$pid" | tr '\n' ' ')
+    kids=$(pgrep -P "$pid" | tr '\n' ' ') || true
     kill -TERM "$pid" 2>/dev/null
     for i in $(seq 1 100); do
         kill -0 "$pid" 2>/dev/null || break
@@ -214,7 +219,7 @@ sm_stop() {
     # children (one per SMTP session) must not outlive a trap either
     # shellcheck disable=SC2086
     [ -n "$kids" ] && kill -TERM $kids 2>/dev/null
-    wait "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
     rm -f "$dir/run.pid"
     return 0
 }

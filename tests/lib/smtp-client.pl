@@ -15,6 +15,10 @@
 #     --timeout SECS       per reply (default 15); after a timeout the
 #                          remaining steps are skipped
 #     --transcript FILE    append the dialogue ("-> " sent, "<- " received)
+#     --hold FILE          after MAIL, write "== held" to the transcript and
+#                          wait (at most 60 s) until FILE exists before the
+#                          recipients: a test can change something (reload
+#                          the milter) in the middle of a session
 #
 # It presses on after refusals (like a spammer would), so a test can check
 # that nothing is accepted after a refused connect, and prints one summary
@@ -32,7 +36,7 @@ my %o = (server => '127.0.0.1:25', helo => 'client.example.test',
          from => 'sender@example.org', timeout => 15);
 my @to;
 GetOptions(\%o, 'server=s', 'local=s', 'helo=s', 'xclient=s', 'from=s',
-           'to=s' => \@to, 'data', 'timeout=i', 'transcript=s')
+           'to=s' => \@to, 'data', 'timeout=i', 'transcript=s', 'hold=s')
     or exit 64;
 @to = ('postmaster@example.test') unless @to;
 
@@ -106,6 +110,12 @@ if (defined $o{xclient}) {
     step('ehlo2', "EHLO $o{helo}") if $c =~ /^2/;
 }
 step('mail', "MAIL FROM:<$o{from}>");
+if (defined $o{hold}) {
+    note("== held\n");
+    my $t = time + 60;
+    select(undef, undef, undef, 0.05) while !-e $o{hold} && time < $t;
+    note("== released\n");
+}
 step('rcpt', "RCPT TO:<$_>") for @to;
 if ($o{data}) {
     my $c = step('data', 'DATA');
