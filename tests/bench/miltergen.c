@@ -1598,8 +1598,13 @@ int main(int argc, char **argv)
                 total->sessions ? (double)(s1.minflt - s0.minflt) /
                                       (double)total->sessions
                                 : 0);
+        /* At the start of the measured phase (after --warmup and the idle
+         * sessions), then at its end: growth shows leaks. */
+        csv_row("server_rss_kb_start", (double)s0.rss_kb);
         csv_row("server_rss_kb", (double)s1.rss_kb);
+        csv_row("server_threads_start", (double)s0.threads);
         csv_row("server_threads", (double)s1.threads);
+        csv_row("server_fds_start", (double)s0.fds);
         csv_row("server_fds", (double)s1.fds);
     }
     fflush(stdout);
