@@ -1,26 +1,29 @@
 #!/usr/bin/python3
-"""smtpload.py - SMTP sessions without pause against a Postfix on loopback,
-each presenting a client address with XCLIENT, for the failure test
-(tests/hardening/failure.sh).
+"""smtpload.py - SMTP sessions without pause against an MTA on loopback, for
+the failure test (tests/hardening/failure.sh).
 
 Each of --concurrency threads runs sessions one after the other until
 --duration seconds have passed or STOP_FILE exists:
-  banner, EHLO, XCLIENT ADDR=<addr>, EHLO, MAIL, RCPT, and DATA + a short
+  banner, EHLO, [XCLIENT ADDR=<addr>, EHLO,] MAIL, RCPT, and DATA + a short
   message only when RCPT got 2xx (so that an acceptance is seen through),
-  QUIT.
+  QUIT. Like a spammer, it carries on after refusals.
+The client address: --mode xclient presents it with XCLIENT (Postfix);
+--mode bind binds the client socket to it (Sendmail, which has no XCLIENT;
+the addresses must then be loopback aliases in 127.0.0.0/8).
 Addresses: --outside CIDR (unlisted, must never be accepted) with
 probability 1 - --provider-ratio, else --provider CIDR.
 
 One line per session on --log (times are Unix epoch seconds):
-  start decided end class addr xclient mail rcpt data message outcome
+  start decided end class addr banner xclient mail rcpt data message outcome
 outcome:
   accepted   RCPT 2xx (and the message, if sent, 2xx or not)
-  reject5    a 5xx at XCLIENT, MAIL or RCPT, nothing accepted
-  tempfail4  a 4xx at XCLIENT, MAIL or RCPT, nothing accepted
+  reject5    a 5xx at the banner, XCLIENT, MAIL or RCPT, nothing accepted
+  tempfail4  a 4xx at the banner, XCLIENT, MAIL or RCPT, nothing accepted
   noanswer   the session ended (timeout, reset) before any of the above
 "decided" is when the reply that settled the outcome arrived.
 
-Loopback only: the server must be a 127.0.0.0/8 address.
+Loopback only: the server (and in bind mode every client address) must be
+in 127.0.0.0/8.
 """
 import argparse
 import ipaddress
@@ -44,14 +47,18 @@ def parse_args():
     p.add_argument("--provider-ratio", type=float, default=0.2)
     p.add_argument("--rcpt", default="postmaster@example.test")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--mode", choices=("xclient", "bind"), default="xclient")
     p.add_argument("--log", required=True)
     a = p.parse_args()
+    loop = ipaddress.ip_network("127.0.0.0/8")
     host, _, port = a.server.rpartition(":")
-    if not ipaddress.ip_address(host) in ipaddress.ip_network("127.0.0.0/8"):
+    if not ipaddress.ip_address(host) in loop:
         p.error("--server must be on 127.0.0.0/8 (loopback only)")
     a.host, a.port = host, int(port)
     a.outside = [ipaddress.ip_network(c) for c in (a.outside or ["203.0.113.0/24"])]
     a.provider = [ipaddress.ip_network(c) for c in (a.provider or ["199.89.0.0/21"])]
+    if a.mode == "bind" and not all(n.subnet_of(loop) for n in a.outside + a.provider):
+        p.error("--mode bind: client addresses must be in 127.0.0.0/8")
     if not 1 <= a.concurrency <= 1000 or not 0 < a.duration <= 86400:
         p.error("concurrency 1..1000, duration up to a day")
     return a
@@ -65,8 +72,10 @@ def draw(rng, nets):
 class Session:
     """One SMTP dialogue; raises OSError/TimeoutError when the line dies."""
 
-    def __init__(self, host, port, timeout):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host, port, timeout, local=None):
+        self.sock = socket.create_connection(
+            (host, port), timeout=timeout,
+            source_address=(local, 0) if local is not None else None)
         self.buf = b""
 
     def reply(self):
@@ -93,7 +102,7 @@ class Session:
 
 
 def run_session(a, cls, addr):
-    codes = {k: "-" for k in ("xclient", "mail", "rcpt", "data", "message")}
+    codes = {k: "-" for k in ("banner", "xclient", "mail", "rcpt", "data", "message")}
     start = time.time()
     decided = None
     outcome = "noanswer"
@@ -103,17 +112,19 @@ def run_session(a, cls, addr):
         return 400 <= code < 600
 
     try:
-        s = Session(a.host, a.port, a.timeout)
+        s = Session(a.host, a.port, a.timeout, addr if a.mode == "bind" else None)
         code, _ = s.reply()
-        if code != 220:
-            raise ConnectionError("banner %d" % code)
-        s.cmd("EHLO load.example.test")
-        code, _ = s.cmd("XCLIENT ADDR=%s" % addr)
-        codes["xclient"] = code
+        codes["banner"] = code
         if refusal(code):
             decided, outcome = time.time(), "reject5" if code >= 500 else "tempfail4"
-        else:
-            s.cmd("EHLO load.example.test")
+        s.cmd("EHLO load.example.test")
+        if a.mode == "xclient":
+            code, _ = s.cmd("XCLIENT ADDR=%s" % addr)
+            codes["xclient"] = code
+            if decided is None and refusal(code):
+                decided, outcome = time.time(), "reject5" if code >= 500 else "tempfail4"
+            elif not refusal(code):
+                s.cmd("EHLO load.example.test")
         code, _ = s.cmd("MAIL FROM:<load@sender.example>")
         codes["mail"] = code
         if decided is None and refusal(code):
@@ -137,10 +148,10 @@ def run_session(a, cls, addr):
         if s is not None:
             s.close()
     end = time.time()
-    return "%.6f %.6f %.6f %s %s %s %s %s %s %s %s" % (
+    return "%.6f %.6f %.6f %s %s %s %s %s %s %s %s %s" % (
         start, decided if decided is not None else end, end, cls, addr,
-        codes["xclient"], codes["mail"], codes["rcpt"], codes["data"],
-        codes["message"], outcome)
+        codes["banner"], codes["xclient"], codes["mail"], codes["rcpt"],
+        codes["data"], codes["message"], outcome)
 
 
 def main():
