@@ -823,10 +823,26 @@ static size_t lower_bound16(const uint16_t *h, size_t b, size_t e, uint16_t x)
     return (size_t)(p - h) + (*p < x);
 }
 
+/*
+ * Start fetching the starts and tags of a bucket's first and last
+ * candidates while the search runs over the ends: the interval found is
+ * almost always in those lines, so its start and tag arrive with the
+ * search's result instead of one memory round trip after it.
+ */
+static void prefetch4(const table4 *t, size_t b, size_t e)
+{
+    __builtin_prefetch(t->lo + b);
+    __builtin_prefetch(t->tag + b);
+    __builtin_prefetch(t->lo + e);
+    __builtin_prefetch(t->tag + e);
+}
+
 static bool lookup4(const table4 *t, uint32_t x, uint16_t *tag)
 {
     size_t i = 0;
     size_t k = 0;
+    size_t b = 0;
+    size_t e = 0;
 
     if (t->n == 0) {
         return false;
@@ -835,13 +851,15 @@ static bool lookup4(const table4 *t, uint32_t x, uint16_t *tag)
         i = lower_bound32(t->hi, 0, t->n, x);
     } else if (!firstlevel_bucket(&t->ix, (uint64_t)x << 32, &k)) {
         return false;
-    } else if (t->hi16 != NULL) {
-        /* Ends before start[k+1] lie in this bucket: 16 bits compare
-         * exactly. Failing those, start[k+1] ends past the bucket. */
-        i = lower_bound16(
-            t->hi16, t->ix.start[k], t->ix.start[k + 1], (uint16_t)x);
     } else {
-        i = lower_bound32(t->hi, t->ix.start[k], t->ix.start[k + 1], x);
+        b = t->ix.start[k];
+        e = t->ix.start[k + 1];
+        prefetch4(t, b, e);
+        /* Ends before start[k+1] lie in this bucket: with hi16, 16 bits
+         * compare exactly. Failing those, start[k+1] ends past the
+         * bucket and is the candidate. */
+        i = t->hi16 != NULL ? lower_bound16(t->hi16, b, e, (uint16_t)x)
+                            : lower_bound32(t->hi, b, e, x);
     }
     if (i >= t->n || t->lo[i] > x) {
         return false;
@@ -877,6 +895,11 @@ static bool lookup6(const table6 *t, const uint8_t *bytes, uint16_t *tag)
         }
         b = t->ix.start[k];
         e = t->ix.start[k + 1];
+        /* As prefetch4(). */
+        __builtin_prefetch(t->lo_hi + b);
+        __builtin_prefetch(t->tag + b);
+        __builtin_prefetch(t->lo_hi + e);
+        __builtin_prefetch(t->tag + e);
     }
     /* First end >= x in [b, e), else e (whose end is past the bucket). */
     i = b;
