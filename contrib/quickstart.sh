@@ -15,9 +15,12 @@
 #
 # Then it keeps running until Ctrl-C, SIGTERM or SIGHUP (also without a
 # terminal), prints how to try more sessions, and cleans up on the way out.
+# LOCKDOWN_BUILD_DIR=dir builds elsewhere than build/.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+build=${LOCKDOWN_BUILD_DIR:-build}
+case "$build" in /*) ;; *) build=$top/$build ;; esac
 
 if [ "${LOCKDOWN_QUICKSTART_INNER:-}" != 1 ]; then
     if [ "$(id -u)" != 0 ]; then
@@ -27,16 +30,16 @@ if [ "${LOCKDOWN_QUICKSTART_INNER:-}" != 1 ]; then
     cd "$top"
     echo "=== installing packages (contrib/deps.sh)"
     bash contrib/deps.sh
-    echo "=== building (build/)"
-    cmake -S . -B build >/dev/null
-    cmake --build build -j"$(nproc)" --target lockdown-milter lockdownctl >/dev/null
+    echo "=== building ($build)"
+    cmake -S . -B "$build" >/dev/null
+    cmake --build "$build" -j"$(nproc)" --target lockdown-milter lockdownctl >/dev/null
     echo "=== checking the shipped configuration"
-    build/milter/lockdown-milter -n -c etc/lockdown.yaml
+    "$build/milter/lockdown-milter" -n -c etc/lockdown.yaml
     # A directory the postfix user can reach (a clone under /root cannot
     # be), removed at the end.
     run=$(mktemp -d /tmp/lockdown-quickstart.XXXXXX)
     chmod 755 "$run"
-    export LOCKDOWN_QUICKSTART_INNER=1 LOCKDOWN_QUICKSTART_RUN=$run
+    export LOCKDOWN_QUICKSTART_INNER=1 LOCKDOWN_QUICKSTART_RUN=$run LOCKDOWN_BUILD_DIR=$build
     # exec: the process the user sees (and may signal) is the one that
     # cleans up.
     exec unshare --net --mount -- "$BASH" "$0" "$@"
@@ -44,7 +47,7 @@ fi
 
 # ---- inside the private network and mount namespaces
 run=$LOCKDOWN_QUICKSTART_RUN
-milter=$top/build/milter/lockdown-milter
+milter=$build/milter/lockdown-milter
 config=$top/etc/lockdown.yaml
 sock=$run/milter/lockdown-milter.sock
 mlog=$run/milter.log
@@ -66,8 +69,12 @@ cleanup() {
     if [ -n "$mpid" ]; then
         kill -TERM "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
     fi
+    # Keep the logs where the build is; the rest goes.
+    mkdir -p "$build/quickstart"
+    cp "$mlog" "$build/quickstart/lockdown-milter.log" 2>/dev/null
+    cp "$(pf_logfile "$pf")" "$build/quickstart/postfix.log" 2>/dev/null
     rm -rf "$run"
-    echo "stopped, $run removed"
+    echo "stopped; logs kept in $build/quickstart/"
 }
 trap cleanup EXIT
 trap 'exit $status' INT TERM HUP
@@ -103,8 +110,11 @@ show() {
         --to postmaster@example.test --data --transcript "$tr")
     echo
     echo "--- $desc: XCLIENT ADDR=$addr"
-    # The dialogue without EHLO's feature list.
-    grep -v -e '^<- 250-' -e '^==' "$tr" | sed 's/^/    /'
+    # The dialogue, EHLO's feature list folded into its first line.
+    awk '/^==/ { next }
+         /^<- [0-9][0-9][0-9]-/ { if (!ml) print $0 " ..."; ml = 1; next }
+         ml && /^<- [0-9][0-9][0-9] / { ml = 0; next }
+         { print }' "$tr" | sed 's/^/    /'
     echo "    summary: $(head -n 1 <<<"$out")"
     if grep -q 'message=250' <<<"$out"; then got=accepted; else got=refused; fi
     echo "    milter:  $(grep -F "[$addr]: stage=" "$mlog" | tail -n 1 | sed 's/^.*\]: stage=/stage=/')"
@@ -126,10 +136,13 @@ cat <<EOF
 === running; logs:
     lockdown-milter: $mlog
     Postfix:         $(pf_logfile "$pf")
-Try more sessions from another terminal (this network namespace only has lo):
+    (copied to $build/quickstart/ when this stops)
+Try more sessions from another terminal (this network namespace only has lo).
+A Postini address (Postini is disabled in the shipped config: refused):
     nsenter --net --target $$ perl $top/tests/lib/smtp-client.pl \\
         --server 127.0.0.1:25 --xclient 'ADDR=64.18.0.1' --to postmaster@example.test
-    nsenter --net --target $$ swaks --server 127.0.0.1:25 --xclient-addr 199.89.3.4 --quit-after RCPT
+Another MailRoute address, with swaks (accepted):
+    nsenter --net --target $$ swaks --server 127.0.0.1:25 --xclient-addr 199.89.3.4 --to postmaster@example.test --quit-after RCPT
 Reload after editing $config:  kill -USR1 $mpid
 Press Ctrl-C (or send SIGTERM) to stop and clean up.
 EOF

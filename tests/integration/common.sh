@@ -92,7 +92,25 @@ t_cleanup() {
     for c in "${T_CLEANUP[@]}"; do
         eval "$c" || true
     done
+    # The milter must still be there and stop cleanly: a crash, a
+    # sanitizer report or a leak at exit fails the test.
+    if [ -n "$T_MILTER_PID" ] && [ "$rc" = 0 ]; then
+        if ! milter_running; then
+            echo "FAIL lockdown-milter died during the test"
+            rc=1
+        fi
+        milter_stop
+        if [ "$T_MILTER_RC" != 0 ]; then
+            echo "FAIL lockdown-milter exit status on SIGTERM: got '$T_MILTER_RC', want '0'"
+            rc=1
+        fi
+    fi
     milter_stop >/dev/null 2>&1
+    if [ -f "$T_MLOG" ] && grep -E 'Sanitizer|runtime error:' "$T_MLOG" >/dev/null; then
+        echo "FAIL sanitizer report in $T_MLOG:"
+        grep -E -A5 'Sanitizer|runtime error:' "$T_MLOG" | head -n 30
+        rc=1
+    fi
     if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
         echo "---- milter log ($T_MLOG), last 40 lines"
         tail -n 40 "$T_MLOG" 2>/dev/null
@@ -150,13 +168,15 @@ milter_start() {
     return 1
 }
 
-# milter_stop: SIGTERM, wait; T_MILTER_RC holds the exit status.
+# milter_stop: SIGTERM, wait (up to 15 s, then SIGKILL); T_MILTER_RC holds
+# the exit status.
 milter_stop() {
     local i
     T_MILTER_RC=
     [ -n "$T_MILTER_PID" ] || return 0
     kill -TERM "$T_MILTER_PID" 2>/dev/null
-    for i in $(seq 1 100); do
+    # libmilter notices a stop request only every few seconds
+    for i in $(seq 1 300); do
         t_alive "$T_MILTER_PID" || break
         sleep 0.05
     done

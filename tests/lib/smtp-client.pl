@@ -94,7 +94,8 @@ sub step {
     my ($name, $cmd) = @_;
     if (defined $cmd) {
         if (!$open) { push @steps, [$name, '-', 'connection closed']; return '-' }
-        note("-> $cmd\n");
+        my $n = () = $cmd =~ /\r\n/g;
+        note($n ? "-> (message: " . ($n + 1) . " lines, up to the final \".\")\n" : "-> $cmd\n");
         print $sock "$cmd\r\n";
     }
     my ($code, $line) = reply();
