@@ -23,16 +23,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 /* Bits of the first-level index at most: 2^16+1 entries, 256 KiB. */
 #define INDEX_BITS_MAX 16
 
 /* Intervals are counted in uint32_t (index entries). */
 #define PREFIXES_MAX ((size_t)1 << 30)
-
-/* Blocks at least this big ask for transparent huge pages. */
-#define HUGE_PAGE ((size_t)2 << 20)
 
 typedef struct u128 {
     uint64_t hi;
@@ -612,29 +608,6 @@ static bool firstlevel_bucket(const firstlevel *ix, uint64_t key, size_t *k)
 
 /* ---- build ------------------------------------------------------------- */
 
-/*
- * One allocation for a whole table. Big tables ask for huge pages on
- * their aligned interior: lookups at random addresses otherwise spend
- * much of their time in TLB misses. Only a hint; the tail pages stay
- * small so nothing is allocated beyond what is counted.
- */
-static void *block_alloc(size_t bytes)
-{
-    void *p = malloc(bytes);
-
-#ifdef MADV_HUGEPAGE
-    if (p != NULL && bytes >= 2 * HUGE_PAGE) {
-        uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-        uintptr_t e = ((uintptr_t)p + bytes) & ~(HUGE_PAGE - 1);
-
-        if (e > a) {
-            (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-        }
-    }
-#endif
-    return p;
-}
-
 static int build_v4(addrset_builder *b, table4 *t)
 {
     uint64_t *tmp = NULL;
@@ -669,7 +642,7 @@ static int build_v4(addrset_builder *b, table4 *t)
     hibytes = t->ix.bits > 0 && 32 - t->ix.cbits - t->ix.bits <= 16 ? 2 : 4;
     t->bytes = nidx * sizeof(uint32_t) +
                t->n * (sizeof(uint32_t) + hibytes + sizeof(uint16_t));
-    t->block = block_alloc(t->bytes);
+    t->block = malloc(t->bytes);
     if (t->block == NULL) {
         memset(t, 0, sizeof(*t));
         return -1;
@@ -726,7 +699,7 @@ static int build_v6(addrset_builder *b, table6 *t)
     halves = b->v6_long ? 4 : 2;
     t->bytes = t->n * (halves * sizeof(uint64_t) + sizeof(uint16_t)) +
                nidx * sizeof(uint32_t);
-    t->block = block_alloc(t->bytes);
+    t->block = malloc(t->bytes);
     if (t->block == NULL) {
         memset(t, 0, sizeof(*t));
         return -1;
