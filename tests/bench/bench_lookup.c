@@ -26,10 +26,11 @@
 #include "addr.h"
 #include "addrset.h"
 
-#define BATCH 1000         /* lookups per timed batch */
-#define LINEAR_BATCH 50    /* the linear scan is slower: smaller batches */
-#define LINEAR_BUDGET_S 3. /* per size, then it stops (measured, not guessed)  \
-                            */
+#define BATCH 1000      /* lookups per timed batch */
+#define LINEAR_BATCH 50 /* the linear scan is slower: smaller batches */
+#define LINEAR_BUDGET_S                                                        \
+    3. /* per size, then it stops (measured, not guessed)                      \
+        */
 
 typedef struct options {
     size_t sizes[32];
@@ -872,6 +873,23 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 
+    {
+        /* Timings are wall clock: say how busy the machine was. */
+        FILE *f = fopen("/proc/loadavg", "r");
+        char line[128] = "";
+
+        if (f != NULL) {
+            if (fgets(line, sizeof(line), f) == NULL) {
+                line[0] = '\0';
+            }
+            fclose(f);
+        }
+        line[strcspn(line, "\n")] = '\0';
+        fprintf(stderr,
+                "# load average at start: %s (%ld CPUs)\n",
+                line,
+                sysconf(_SC_NPROCESSORS_ONLN));
+    }
     printf("bench,impl,prefixes,metric,value\n");
     fflush(stdout);
     for (i = 0; i < o.nsizes; i++) {
