@@ -2,7 +2,7 @@
 # Valgrind memcheck pass (issue 5 item 2): builds without sanitizers in
 # build-memcheck/ and runs under valgrind, failing on any memory error and
 # on any definite or indirect leak:
-#   - every unit test (tests/unit/test_*.c),
+#   - every unit test (tests/unit/test_*.c, tests/milter/test_macro),
 #   - the fuzz corpus replays (every committed corpus input, every harness),
 #   - lockdownctl, through the whole tests/ctl driver (a wrapper puts
 #     valgrind in front of each call) and a few export calls,
@@ -67,6 +67,11 @@ for src in "$top"/tests/unit/test_*.c; do
     fi
 done
 
+# The daemon's pure helpers have their unit test in tests/milter.
+if [ -x "$build/tests/milter/test_macro" ]; then
+    vg unit-test_macro "$build/tests/milter/test_macro"
+fi
+
 echo "=== fuzz corpus replay"
 for exe in "$build"/tests/fuzz/*_replay; do
     [ -x "$exe" ] || continue
@@ -95,9 +100,13 @@ if [ -f "$top/tests/ctl/run_ctl_tests.sh" ]; then
         ctl_ok=0
     fi
 fi
-for fmt in postfix sendmail nftables iptables exchange; do
-    "$wrapper" -c "$top/etc/lockdown.yaml" export "$fmt" \
-        >"$logs/ctl-export-$fmt.out" 2>&1
+for fmt in postfix-client postfix-relay sendmail-access nftables iptables \
+    exchange; do
+    if ! "$wrapper" -c "$top/etc/lockdown.yaml" export "$fmt" \
+        >"$logs/ctl-export-$fmt.out" 2>&1; then
+        echo "memcheck: FAILED  lockdownctl export $fmt ($logs/ctl-export-$fmt.out)"
+        ctl_ok=0
+    fi
 done
 # Any report in any per-call log is a failure (exit codes are the driver's).
 bad_logs=$(grep -l . "$logs"/ctl.*.vg 2>/dev/null || true)
