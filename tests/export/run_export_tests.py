@@ -286,10 +286,14 @@ def section_sendmail(x):
         with open(access, "w") as f:
             f.write(text)
         p = run([makemap, "-C", cf, "hash", access], inp=text, check=False)
-        if p.returncode != 0 or p.stderr.strip():
+        # A checkout under /tmp makes makemap warn about the world-writable
+        # ancestor; that says nothing about the map, so it is not a failure.
+        warns = "\n".join(l for l in p.stderr.splitlines()
+                          if "World writable directory" not in l)
+        if p.returncode != 0 or warns.strip():
             # makemap warns about duplicate keys: there must be none.
             fail("%s: makemap exit %d: %s" % (name, p.returncode,
-                                               p.stderr.strip()[:500]))
+                                               warns.strip()[:500]))
             continue
         lines = [l.split("\t", 1) for l in text.splitlines()
                  if l and not l.startswith("#")]
