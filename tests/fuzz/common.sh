@@ -5,6 +5,8 @@ fuzzdir=$top/tests/fuzz
 build=${LOCKDOWN_FUZZ_BUILD:-$top/build-fuzz}
 harnesses=(range addrset config sockspec policy rcpt_domain)
 [ -f "$top/milter/macro.c" ] && harnesses+=(macro)
+[ -f "$top/milter/callbacks.c" ] && [ -f /usr/include/libmilter/mfapi.h ] &&
+    harnesses+=(callbacks)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
