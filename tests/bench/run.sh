@@ -12,7 +12,9 @@
 #   --only LIST    comma-separated sections: lookup,sessions,idle,e2e
 #   --duration S   seconds per milter load run (default 2)
 #   --build-dir D  where to build (default build-bench, Release)
-#   --out DIR      where latest.md/latest.csv go (default tests/bench/results)
+#   --out DIR      where latest.md/latest.csv go (default tests/bench/results;
+#                  --quick writes quick.md.tmp and quick.csv.tmp there
+#                  instead, so a check never replaces the recorded results)
 #   --keep         keep the work directory (raw samples, logs)
 #
 # Sections:
@@ -120,9 +122,9 @@ declare -A PID=()
 pf_dir=""
 
 stop_pid() {
-    local p=$1 i
+    local p=$1 _
     kill "$p" 2>/dev/null || return 0
-    for i in $(seq 1 60); do
+    for _ in $(seq 1 60); do
         kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null; return 0; }
         sleep 0.05
     done
@@ -151,12 +153,12 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # start NAME SOCKET LOG CMD...: run CMD in the background, wait for its
 # socket (up to 120 s: the pymilter script parses 1M ranges slowly).
 start() {
-    local name=$1 sock=$2 log=$3 i
+    local name=$1 sock=$2 log=$3 _
     shift 3
     rm -f "$sock"
     "$@" >"$log" 2>&1 &
     PID[$name]=$!
-    for i in $(seq 1 2400); do
+    for _ in $(seq 1 2400); do
         [ -S "$sock" ] && return 0
         if ! kill -0 "${PID[$name]}" 2>/dev/null; then
             fail "$name did not start: $(tail -3 "$log" 2>/dev/null)"
@@ -327,7 +329,7 @@ gen() {
     sock=$work/$name.sock
     pid=${PID[$name]}
     case $name in
-    ld*) exp=(--expect-inside accept,continue --expect-outside reject) ;;
+    ld*) exp=(--expect-inside "accept,continue" --expect-outside reject) ;;
     null*) exp=(--expect-inside continue --expect-outside continue) ;;
     py*) exp=(--expect-inside accept --expect-outside reject) ;;
     esac
@@ -387,8 +389,8 @@ free_port() {
 # Wait until the instance's queue is empty: each run starts from the same
 # state, with no delivery of the last run still eating CPU.
 pf_drain() {
-    local i
-    for i in $(seq 1 600); do
+    local _
+    for _ in $(seq 1 600); do
         [ -z "$(find "$pf_dir/queue/incoming" "$pf_dir/queue/active" \
             "$pf_dir/queue/maildrop" -type f 2>/dev/null | head -1)" ] && return 0
         sleep 0.05
@@ -521,6 +523,10 @@ want e2e && e2e_section
 
 # ---- report --------------------------------------------------------------
 mkdir -p "$out"
+md=$out/latest.md csv=$out/latest.csv rawout=$out/raw.csv
+if [ "$quick" = 1 ]; then
+    md=$out/quick.md.tmp csv=$out/quick.csv.tmp rawout=$out/quick-raw.csv.tmp
+fi
 {
     echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$top" diff --quiet 2>/dev/null || echo ' (with local changes)'), $reps repetition(s) interleaved$([ "$quick" = 1 ] && echo ', QUICK MODE: small sizes, not the real figures'); load runs of ${duration} s."
     echo
@@ -528,10 +534,10 @@ mkdir -p "$out"
     echo
     echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ { printf "%.1f GB RAM", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r); Debian $(cat /etc/debian_version 2>/dev/null), postfix $(dpkg-query -W -f '${Version}' postfix 2>/dev/null), libmilter $(dpkg-query -W -f '${Version}' libmilter1.0.1 2>/dev/null), python3-milter $(dpkg-query -W -f '${Version}' python3-milter 2>/dev/null), $(cc --version | head -1)."
 } >"$work/meta.txt"
-"$PY" "$here/summarize.py" "$raw" "$work/meta.txt" "$out/latest.md" \
-    "$out/latest.csv" || fail "summarize.py"
-cp "$raw" "$out/raw.csv.tmp" 2>/dev/null && mv "$out/raw.csv.tmp" "$out/raw.csv"
-say "wrote $out/latest.md and $out/latest.csv"
+"$PY" "$here/summarize.py" "$raw" "$work/meta.txt" "$md" "$csv" ||
+    fail "summarize.py"
+cp "$raw" "$rawout"
+say "wrote $md and $csv"
 if [ ${#failures[@]} -gt 0 ]; then
     say "${#failures[@]} failure(s):"
     printf '  %s\n' "${failures[@]}" >&2

@@ -15,9 +15,9 @@ pids=()
 # stop PID: TERM, then KILL after 2 s (libmilter checks for a stop only
 # every few seconds).
 stop() {
-    local i
+    local _
     kill "$1" 2>/dev/null || return 0
-    for i in $(seq 1 40); do
+    for _ in $(seq 1 40); do
         kill -0 "$1" 2>/dev/null || break
         sleep 0.05
     done
@@ -39,8 +39,8 @@ fail() {
 
 # wait_sock PATH PID: until the socket exists (10 s), or the server died.
 wait_sock() {
-    local i
-    for i in $(seq 1 200); do
+    local _
+    for _ in $(seq 1 200); do
         [ -S "$1" ] && return 0
         kill -0 "$2" 2>/dev/null || fail "server for $1 exited early"
         sleep 0.05
