@@ -144,15 +144,20 @@ static void conn_log(const conn *c,
 {
     const ld_config *cfg = c != NULL && c->conf != NULL ? c->conf->cfg : NULL;
     int port = c != NULL ? c->port : -1;
+    /* Each field is sanitized into its own buffer and the line is
+     * formatted once, by log_msg(): no copies of copies on the stack. */
     char portbuf[16];
     char entry[MACRO_LOG_BUF];
-    char disabled[MACRO_LOG_BUF + 16] = "";
-    char userbuf[MACRO_LOG_BUF + 16] = "";
-    char rcptbuf[MACRO_LOG_BUF + 16] = "";
-    char replybuf[MACRO_LOG_BUF + 64] = "";
+    char disabled[MACRO_LOG_BUF];
+    char userbuf[MACRO_LOG_BUF];
+    char rcptbuf[MACRO_LOG_BUF];
+    char replybuf[MACRO_LOG_BUF];
     bool refusal =
         v->monitored || v->action == LD_REJECT || v->action == LD_TEMPFAIL;
     const char *name = NULL;
+    bool has_user = user != NULL && user[0] != '\0';
+    bool angled = rcpt != NULL && rcpt[0] == '<';
+    bool has_reply = refusal && v->reply != NULL;
     unsigned stage = (unsigned)v->stage < 3 ? (unsigned)v->stage : 0;
 
     if (port > 0) {
@@ -163,55 +168,44 @@ static void conn_log(const conn *c,
     macro_sanitize(entry_name(cfg, v->entry), entry, sizeof(entry));
     name = entry_name(cfg, v->disabled_entry);
     if (name != NULL) {
-        char tmp[MACRO_LOG_BUF];
-
-        snprintf(disabled,
-                 sizeof(disabled),
-                 " disabled=%s",
-                 macro_sanitize(name, tmp, sizeof(tmp)));
+        macro_sanitize(name, disabled, sizeof(disabled));
     }
-    if (user != NULL && user[0] != '\0') {
-        char tmp[MACRO_LOG_BUF];
-
-        snprintf(userbuf,
-                 sizeof(userbuf),
-                 " user=%s",
-                 macro_sanitize(user, tmp, sizeof(tmp)));
+    if (has_user) {
+        macro_sanitize(user, userbuf, sizeof(userbuf));
     }
     if (rcpt != NULL) {
-        char tmp[MACRO_LOG_BUF];
-        bool angled = rcpt[0] == '<';
-
-        snprintf(rcptbuf,
-                 sizeof(rcptbuf),
-                 " rcpt=%s%s%s",
-                 angled ? "" : "<",
-                 macro_sanitize(rcpt, tmp, sizeof(tmp)),
-                 angled ? "" : ">");
+        macro_sanitize(rcpt, rcptbuf, sizeof(rcptbuf));
     }
-    if (refusal && v->reply != NULL) {
-        char tmp[MACRO_LOG_BUF];
-
-        snprintf(replybuf,
-                 sizeof(replybuf),
-                 " reply=\"%s%s%s %s\"",
-                 v->reply->rcode,
-                 v->reply->xcode[0] != '\0' ? " " : "",
-                 v->reply->xcode,
-                 macro_sanitize_quoted(v->reply->text, tmp, sizeof(tmp)));
+    if (has_reply) {
+        macro_sanitize_quoted(v->reply->text, replybuf, sizeof(replybuf));
     }
     log_msg(refusal ? LOG_NOTICE : LOG_INFO,
             peer,
-            "stage=%s port=%s verdict=%s reason=%s entry=%s%s%s%s%s",
+            "stage=%s port=%s verdict=%s reason=%s entry=%s"
+            "%s%s" /* disabled= */
+            "%s%s" /* user= */
+            "%s%s%s%s" /* rcpt=<...> */
+            "%s%s%s%s%s%s%s", /* reply="rcode xcode text" */
             stage_name[stage],
             portbuf,
             policy_verdict_word(v),
             v->reason != NULL ? v->reason : "-",
             entry,
-            disabled,
-            userbuf,
-            rcptbuf,
-            replybuf);
+            name != NULL ? " disabled=" : "",
+            name != NULL ? disabled : "",
+            has_user ? " user=" : "",
+            has_user ? userbuf : "",
+            rcpt != NULL ? " rcpt=" : "",
+            rcpt != NULL && !angled ? "<" : "",
+            rcpt != NULL ? rcptbuf : "",
+            rcpt != NULL && !angled ? ">" : "",
+            has_reply ? " reply=\"" : "",
+            has_reply ? v->reply->rcode : "",
+            has_reply && v->reply->xcode[0] != '\0' ? " " : "",
+            has_reply ? v->reply->xcode : "",
+            has_reply ? " " : "",
+            has_reply ? replybuf : "",
+            has_reply ? "\"" : "");
 }
 
 static sfsistat conn_internal(SMFICTX *ctx,
