@@ -182,9 +182,9 @@ static void conn_log(const conn *c,
     log_msg(refusal ? LOG_NOTICE : LOG_INFO,
             peer,
             "stage=%s port=%s verdict=%s reason=%s entry=%s"
-            "%s%s" /* disabled= */
-            "%s%s" /* user= */
-            "%s%s%s%s" /* rcpt=<...> */
+            "%s%s"            /* disabled= */
+            "%s%s"            /* user= */
+            "%s%s%s%s"        /* rcpt=<...> */
             "%s%s%s%s%s%s%s", /* reply="rcode xcode text" */
             stage_name[stage],
             portbuf,
