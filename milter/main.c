@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
@@ -182,6 +183,49 @@ static void connections_drain(void)
     }
 }
 
+/*
+ * Every held SMTP session is a descriptor, and the usual soft limit of 1024
+ * leaves a daemon holding 1,000 sessions a few accept()s from EMFILE.
+ * libmilter polls with poll(), so descriptors above FD_SETSIZE are fine.
+ * Raising the soft limit to the hard one needs no privilege.
+ */
+static void nofile_raise(void)
+{
+    struct rlimit rl;
+    rlim_t was = 0;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        log_msg(
+            LOG_WARNING, NULL, "getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+        return;
+    }
+    was = rl.rlim_cur;
+    if (rl.rlim_cur != rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+            log_msg(LOG_WARNING,
+                    NULL,
+                    "cannot raise the open files limit from %llu to %llu: %s",
+                    (unsigned long long)was,
+                    (unsigned long long)rl.rlim_max,
+                    strerror(errno));
+            return;
+        }
+    }
+    if (was != rl.rlim_cur) {
+        log_msg(LOG_DEBUG,
+                NULL,
+                "open files limit raised from %llu to %llu",
+                (unsigned long long)was,
+                (unsigned long long)rl.rlim_cur);
+    } else {
+        log_msg(LOG_DEBUG,
+                NULL,
+                "open files limit %llu",
+                (unsigned long long)rl.rlim_cur);
+    }
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -313,6 +357,7 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    nofile_raise();
     if (stats_init() != 0) {
         log_msg(LOG_ERR, NULL, "out of memory");
         rc = EX_OSERR;
