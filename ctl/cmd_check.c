@@ -26,6 +26,7 @@ typedef struct check_args {
     int port;            /* -1: not given (treated as locked) */
     const char *daemon;
     const char *auth;
+    const char *rcpt;        /* --rcpt as given */
     const char *rcpt_domain; /* NULL: no RCPT stage */
     char domain_buf[CHECK_DOMAIN_MAX];
 } check_args;
@@ -82,94 +83,50 @@ static int check_parse_client(
     return -1;
 }
 
-static const char *
-check_opt_value(int argc, char **argv, int *i, const char *name, bool *matched)
+static int check_set_arg(void *ctx, size_t k, const char *val)
 {
-    const char *a = argv[*i] + 2;
-    size_t n = strlen(name);
+    check_args *ca = ctx;
 
-    *matched = false;
-    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) {
-        return NULL;
-    }
-    *matched = true;
-    if (a[n] == '=') {
-        return a + n + 1;
-    }
-    if (*i + 1 >= argc) {
-        return NULL;
-    }
-    (*i)++;
-    return argv[*i];
-}
-
-static int check_parse_args(int argc, char **argv, check_args *ca)
-{
-    static const char *const names[] = {"port", "daemon", "auth", "rcpt"};
-    const char *rcpt = NULL;
-    bool positional_only = false;
-    int i;
-    size_t k;
-
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        bool matched = false;
-
-        if (!positional_only && strcmp(a, "--") == 0) {
-            positional_only = true;
-            continue;
-        }
-        if (positional_only || a[0] != '-' || strcmp(a, "-") == 0) {
-            if (ca->address != NULL) {
-                fprintf(
-                    stderr, "lockdownctl: check: extra argument \"%s\"\n", a);
-                return -1;
-            }
-            ca->address = a;
-            continue;
-        }
-        if (a[1] != '-') {
-            fprintf(stderr, "lockdownctl: check: unknown option \"%s\"\n", a);
-            return -1;
-        }
-        for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-            val = check_opt_value(argc, argv, &i, names[k], &matched);
-            if (matched) {
-                break;
-            }
-        }
-        if (!matched) {
-            fprintf(stderr, "lockdownctl: check: unknown option \"%s\"\n", a);
-            return -1;
-        }
-        if (val == NULL) {
-            fprintf(
-                stderr, "lockdownctl: check: --%s needs a value\n", names[k]);
-            return -1;
-        }
-        if (k == 0 && check_parse_port(val, &ca->port) != 0) {
+    switch (k) {
+    case 0:
+        if (check_parse_port(val, &ca->port) != 0) {
             fprintf(stderr,
                     "lockdownctl: check: --port \"%s\": expected a port "
                     "number from 1 to 65535\n",
                     val);
             return -1;
-        } else if (k == 1) {
-            ca->daemon = val;
-        } else if (k == 2) {
-            ca->auth = val;
-        } else if (k == 3) {
-            rcpt = val;
         }
+        break;
+    case 1:
+        ca->daemon = val;
+        break;
+    case 2:
+        ca->auth = val;
+        break;
+    default:
+        ca->rcpt = val;
+        break;
+    }
+    return 0;
+}
+
+static int check_parse_args(int argc, char **argv, check_args *ca)
+{
+    static const char *const names[] = {"port", "daemon", "auth", "rcpt"};
+    const ctl_args_spec spec = {
+        "check", names, sizeof(names) / sizeof(names[0]), true, check_set_arg};
+
+    if (ctl_args_parse(&spec, argc, argv, &ca->address, ca) != 0) {
+        return -1;
     }
     if (ca->address == NULL) {
         fprintf(stderr, "lockdownctl: check: no ADDRESS\n");
         return -1;
     }
-    if (rcpt != NULL) {
+    if (ca->rcpt != NULL) {
         /* No domain ("postmaster", "<>") is a local recipient. */
-        ca->rcpt_domain =
-            policy_rcpt_domain(rcpt, ca->domain_buf, sizeof(ca->domain_buf));
+        ca->rcpt_domain = policy_rcpt_domain(
+            ca->rcpt, ca->domain_buf, sizeof(ca->domain_buf));
         if (ca->rcpt_domain == NULL) {
             ca->rcpt_domain = "";
         }
@@ -223,8 +180,7 @@ static int check_single(const ld_config *c, const check_args *ca)
            ctl_entry_name(c, v.entry));
     check_print_disabled(c, &v);
     putchar('\n');
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("lockdownctl: stdout");
+    if (ctl_stdout_flush() != EX_OK) {
         return EX_IOERR;
     }
     return check_refused(&v) ? CTL_EXIT_REFUSED : EX_OK;
@@ -390,8 +346,7 @@ static int check_stream(const ld_config *c, const check_args *ca)
         perror("lockdownctl: stdin");
         return EX_IOERR;
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("lockdownctl: stdout");
+    if (ctl_stdout_flush() != EX_OK) {
         return EX_IOERR;
     }
     if (n.bad > 0) {

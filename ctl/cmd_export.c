@@ -56,76 +56,31 @@ export_parse_ports(const char *text, uint16_t *ports, size_t max, size_t *n)
     }
 }
 
-/* "--name value" or "--name=value"; NULL with *matched when it lacks one. */
-static const char *
-export_opt_value(int argc, char **argv, int *i, const char *name, bool *matched)
+static int export_set_arg(void *ctx, size_t k, const char *val)
 {
-    const char *a = argv[*i] + 2;
-    size_t n = strlen(name);
+    export_args *ea = ctx;
+    const char **slots[4];
 
-    *matched = false;
-    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) {
-        return NULL;
-    }
-    *matched = true;
-    if (a[n] == '=') {
-        return a + n + 1;
-    }
-    if (*i + 1 >= argc) {
-        return NULL;
-    }
-    (*i)++;
-    return argv[*i];
+    slots[0] = &ea->ports_text;
+    slots[1] = &ea->family_text;
+    slots[2] = &ea->o.identity;
+    slots[3] = &ea->o.server;
+    *slots[k] = val;
+    return 0;
 }
 
 static int export_parse_args(int argc, char **argv, export_args *ea)
 {
     static const char *const names[] = {
         "ports", "family", "identity", "server"};
-    const char **slots[4];
-    int i;
-    size_t k;
+    const ctl_args_spec spec = {"export",
+                                names,
+                                sizeof(names) / sizeof(names[0]),
+                                false,
+                                export_set_arg};
 
-    slots[0] = &ea->ports_text;
-    slots[1] = &ea->family_text;
-    slots[2] = &ea->o.identity;
-    slots[3] = &ea->o.server;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        bool matched = false;
-
-        if (a[0] != '-' || a[1] == '\0') {
-            if (ea->format != NULL) {
-                fprintf(stderr,
-                        "lockdownctl: export: extra argument "
-                        "\"%s\"\n",
-                        a);
-                return -1;
-            }
-            ea->format = a;
-            continue;
-        }
-        if (a[1] != '-') {
-            fprintf(stderr, "lockdownctl: export: unknown option \"%s\"\n", a);
-            return -1;
-        }
-        for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-            val = export_opt_value(argc, argv, &i, names[k], &matched);
-            if (matched) {
-                break;
-            }
-        }
-        if (!matched) {
-            fprintf(stderr, "lockdownctl: export: unknown option \"%s\"\n", a);
-            return -1;
-        }
-        if (val == NULL) {
-            fprintf(
-                stderr, "lockdownctl: export: --%s needs a value\n", names[k]);
-            return -1;
-        }
-        *slots[k] = val;
+    if (ctl_args_parse(&spec, argc, argv, &ea->format, ea) != 0) {
+        return -1;
     }
     if (ea->format == NULL) {
         fprintf(stderr,

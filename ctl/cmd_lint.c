@@ -16,14 +16,8 @@ int cmd_lint(const ctl_opts *o, int argc, char **argv)
     size_t ranges = 0;
     int rc = EX_SOFTWARE;
 
-    if (argc != 1) {
-        fprintf(stderr, "lockdownctl: lint: extra argument \"%s\"\n", argv[1]);
-        rc = ctl_usage(argv[0]);
-        goto out;
-    }
-    c = ctl_config_load(o);
-    if (c == NULL) {
-        rc = EX_CONFIG;
+    rc = ctl_config_load_noargs(o, argc, argv, &c);
+    if (rc != EX_OK) {
         goto out;
     }
     for (i = 0; i < c->nentries; i++) {
@@ -42,11 +36,7 @@ int cmd_lint(const ctl_opts *o, int argc, char **argv)
            c->nentries - c->nproviders,
            ranges,
            c->nwarnings);
-    rc = EX_OK;
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("lockdownctl: stdout");
-        rc = EX_IOERR;
-    }
+    rc = ctl_stdout_flush();
 out:
     if (c != NULL) {
         config_free(c);

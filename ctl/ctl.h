@@ -10,6 +10,9 @@
 #ifndef LOCKDOWN_CTL_H
 #define LOCKDOWN_CTL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "config.h"
 
 /* Exit status for "refused" (reject or tempfail) from check. */
@@ -43,5 +46,38 @@ ld_config *ctl_config_load(const ctl_opts *o);
 
 /* Name of entry i, or "-" when i < 0. */
 const char *ctl_entry_name(const ld_config *c, int i);
+
+/* ctl/ctl_load.c: for a command that takes no arguments: refuse any (with
+ * the usage line) or load the config as ctl_config_load() does. Returns
+ * EX_OK with *out set, else the exit code (EX_USAGE, EX_CONFIG). */
+int ctl_config_load_noargs(const ctl_opts *o,
+                           int argc,
+                           char **argv,
+                           ld_config **out);
+
+/* ctl/ctl_load.c: flush stdout; EX_OK, or EX_IOERR after saying why. */
+int ctl_stdout_flush(void);
+
+/*
+ * ctl/ctl_args.c: a command's own arguments. Long options only ("--name
+ * value" or "--name=value"), and at most one positional argument, which
+ * may be "-". set() is called for each option in order with its index in
+ * names; it prints its own message and returns -1 to refuse the value.
+ */
+typedef struct ctl_args_spec {
+    const char *cmd;          /* in messages: "lockdownctl: CMD: ..." */
+    const char *const *names; /* without the leading "--" */
+    size_t nnames;
+    bool dashdash; /* "--" ends the options */
+    int (*set)(void *ctx, size_t k, const char *val);
+} ctl_args_spec;
+
+/* 0, or -1 after a message on stderr; *positional is left as given (NULL)
+ * when there is none. */
+int ctl_args_parse(const ctl_args_spec *s,
+                   int argc,
+                   char **argv,
+                   const char **positional,
+                   void *ctx);
 
 #endif

@@ -2,6 +2,7 @@
  * ctl_load.c - loading the configuration for any lockdownctl command.
  */
 #include <stdio.h>
+#include <sysexits.h>
 
 #include "addr.h"
 #include "ctl.h"
@@ -34,4 +35,30 @@ const char *ctl_entry_name(const ld_config *c, int i)
         return "-";
     }
     return c->entries[i].name;
+}
+
+int ctl_config_load_noargs(const ctl_opts *o,
+                           int argc,
+                           char **argv,
+                           ld_config **out)
+{
+    *out = NULL;
+    if (argc != 1) {
+        fprintf(stderr,
+                "lockdownctl: %s: extra argument \"%s\"\n",
+                argv[0],
+                argv[1]);
+        return ctl_usage(argv[0]);
+    }
+    *out = ctl_config_load(o);
+    return *out != NULL ? EX_OK : EX_CONFIG;
+}
+
+int ctl_stdout_flush(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        perror("lockdownctl: stdout");
+        return EX_IOERR;
+    }
+    return EX_OK;
 }
