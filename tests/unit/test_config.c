@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #include <cmocka.h>
 
@@ -28,6 +27,7 @@
 #include "addrset.h"
 #include "config.h"
 #include "sockspec.h"
+#include "testutil.h"
 
 #define MAIN "lockdown.yaml"
 
@@ -87,36 +87,6 @@ static char *temp_dir(void)
     return strdup(d);
 }
 
-static void rm_rf(const char *path)
-{
-    struct stat st;
-    DIR *dir = NULL;
-    struct dirent *de = NULL;
-
-    if (lstat(path, &st) != 0) {
-        return;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        dir = opendir(path);
-        if (dir != NULL) {
-            while ((de = readdir(dir)) != NULL) {
-                char sub[4096];
-
-                if (strcmp(de->d_name, ".") == 0 ||
-                    strcmp(de->d_name, "..") == 0) {
-                    continue;
-                }
-                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                rm_rf(sub);
-            }
-            closedir(dir);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 /* Write dir/rel (creating dir/providers), then chmod to mode (0: 0644).
  * text NULL makes a directory instead. */
 static void
@@ -125,7 +95,6 @@ put_file(const char *dir, const char *rel, const char *text, mode_t mode)
     char path[4096];
     char sub[4096];
     const char *slash = strrchr(rel, '/');
-    FILE *f = NULL;
 
     if (slash != NULL) {
         snprintf(sub, sizeof(sub), "%s/%.*s", dir, (int)(slash - rel), rel);
@@ -136,10 +105,7 @@ put_file(const char *dir, const char *rel, const char *text, mode_t mode)
         assert_int_equal(mkdir(path, 0755), 0);
         return;
     }
-    f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
+    assert_int_equal(testutil_write_file(path, text), 0);
     assert_int_equal(chmod(path, mode ? mode : 0644), 0);
 }
 
@@ -935,7 +901,7 @@ static void test_load_errors(void **state)
         config_free(c);
         free(want_err);
         free(want_warn);
-        rm_rf(dir);
+        testutil_rm_rf(dir);
         free(dir);
     }
     assert_int_equal(failures, 0);
@@ -1301,7 +1267,7 @@ static void test_every_key(void **state)
     check_long(w, "nwarnings", (long)c->nwarnings, 0);
     config_free(c);
     free(pdir);
-    rm_rf(dir);
+    testutil_rm_rf(dir);
     free(dir);
     assert_int_equal(failures, 0);
 }
@@ -1477,7 +1443,7 @@ static void test_files(void **state)
         }
         config_free(c);
         free(want);
-        rm_rf(dir);
+        testutil_rm_rf(dir);
         free(dir);
     }
     assert_int_equal(failures, 0);

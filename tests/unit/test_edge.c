@@ -34,6 +34,7 @@
 #include "addr.h"
 #include "config.h"
 #include "policy.h"
+#include "testutil.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -208,34 +209,19 @@ static const struct bad_row {
 };
 
 static char tmpdir[] = "/tmp/test_edge.XXXXXX";
-static char providers_dir[sizeof(tmpdir) + 16];
-static char provider_file[sizeof(providers_dir) + 16];
 
 static int setup(void **state)
 {
-    FILE *f = NULL;
+    static const testutil_profile edge = {"edge", provider_yaml};
 
     (void)state;
-    if (mkdtemp(tmpdir) == NULL) {
-        return -1;
-    }
-    snprintf(providers_dir, sizeof(providers_dir), "%s/providers", tmpdir);
-    snprintf(
-        provider_file, sizeof(provider_file), "%s/edge.yaml", providers_dir);
-    if (mkdir(providers_dir, 0700) != 0 ||
-        (f = fopen(provider_file, "w")) == NULL) {
-        return -1;
-    }
-    fputs(provider_yaml, f);
-    return fclose(f) == 0 ? 0 : -1;
+    return testutil_providers_make(tmpdir, &edge, 1);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    unlink(provider_file);
-    rmdir(providers_dir);
-    rmdir(tmpdir);
+    testutil_rm_rf(tmpdir);
     return 0;
 }
 

@@ -22,12 +22,10 @@
 #include "addr.h"
 #include "config.h"
 #include "export.h"
+#include "testutil.h"
 
 /* Documentation prefixes (RFC 5737, RFC 3849) and 10/8. */
-static const struct {
-    const char *key;
-    const char *yaml;
-} test_profiles[] = {
+static const testutil_profile test_profiles[] = {
     /* clang-format off */
     {"alpha", "name: Alpha\n"
               "source: test\n"
@@ -120,31 +118,10 @@ typedef struct fixture {
     ld_config *configs[NCONFIGS];
 } fixture;
 
-static int write_file(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    int rc = -1;
-
-    if (fp == NULL) {
-        goto out;
-    }
-    if (fputs(text, fp) == EOF) {
-        goto out;
-    }
-    rc = 0;
-out:
-    if (fp != NULL && fclose(fp) != 0) {
-        rc = -1;
-    }
-    return rc;
-}
-
 static int group_setup(void **state)
 {
     fixture *fx = calloc(1, sizeof(*fx));
-    char path[256];
     char name[64];
-    char err[LD_ERRLEN];
     size_t i;
 
     if (fx == NULL) {
@@ -152,30 +129,14 @@ static int group_setup(void **state)
     }
     *state = fx;
     snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_export.XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
-        print_error("mkdtemp: %s\n", strerror(errno));
+    if (testutil_providers_make(fx->dir, test_profiles, NPROFILES) != 0) {
         return -1;
-    }
-    snprintf(path, sizeof(path), "%s/providers", fx->dir);
-    if (mkdir(path, 0700) != 0) {
-        return -1;
-    }
-    for (i = 0; i < NPROFILES; i++) {
-        snprintf(path,
-                 sizeof(path),
-                 "%s/providers/%s.yaml",
-                 fx->dir,
-                 test_profiles[i].key);
-        if (write_file(path, test_profiles[i].yaml) != 0) {
-            return -1;
-        }
     }
     for (i = 0; i < NCONFIGS; i++) {
         snprintf(name, sizeof(name), "%s.yaml", test_configs[i].name);
-        fx->configs[i] = config_load_string(
-            test_configs[i].yaml, name, fx->dir, err, sizeof(err));
+        fx->configs[i] =
+            testutil_config_load(test_configs[i].yaml, name, fx->dir);
         if (fx->configs[i] == NULL) {
-            print_error("config %s: %s\n", test_configs[i].name, err);
             return -1;
         }
     }
@@ -185,28 +146,12 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     fixture *fx = *state;
-    char path[256];
-    size_t i;
 
     if (fx == NULL) {
         return 0;
     }
-    for (i = 0; i < NCONFIGS; i++) {
-        if (fx->configs[i] != NULL) {
-            config_free(fx->configs[i]);
-        }
-    }
-    for (i = 0; i < NPROFILES; i++) {
-        snprintf(path,
-                 sizeof(path),
-                 "%s/providers/%s.yaml",
-                 fx->dir,
-                 test_profiles[i].key);
-        unlink(path);
-    }
-    snprintf(path, sizeof(path), "%s/providers", fx->dir);
-    rmdir(path);
-    rmdir(fx->dir);
+    testutil_configs_free(fx->configs, NCONFIGS);
+    testutil_rm_rf(fx->dir);
     free(fx);
     return 0;
 }

@@ -21,15 +21,13 @@
 #include "addr.h"
 #include "config.h"
 #include "policy.h"
+#include "testutil.h"
 
 /*
  * Test profiles, written to a temporary providers directory. Documentation
  * prefixes only (RFC 5737, RFC 3849) plus 100.64.0.0/10.
  */
-static const struct {
-    const char *key;
-    const char *yaml;
-} test_profiles[] = {
+static const testutil_profile test_profiles[] = {
     /* clang-format off */
     {"alpha", "name: Alpha\n"
               "source: test\n"
@@ -144,31 +142,10 @@ typedef struct fixture {
     ld_config *all_shipped;
 } fixture;
 
-static int write_file(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    int rc = -1;
-
-    if (fp == NULL) {
-        goto out;
-    }
-    if (fputs(text, fp) == EOF) {
-        goto out;
-    }
-    rc = 0;
-out:
-    if (fp != NULL && fclose(fp) != 0) {
-        rc = -1;
-    }
-    return rc;
-}
-
 static ld_config *load_test_config(const fixture *fx, size_t i)
 {
     char yaml[4096];
     char name[64];
-    char err[LD_ERRLEN];
-    ld_config *c = NULL;
 
     snprintf(yaml,
              sizeof(yaml),
@@ -184,17 +161,12 @@ static ld_config *load_test_config(const fixture *fx, size_t i)
              test_configs[i].domains,
              test_configs[i].auth);
     snprintf(name, sizeof(name), "%s.yaml", test_configs[i].name);
-    c = config_load_string(yaml, name, fx->dir, err, sizeof(err));
-    if (c == NULL) {
-        print_error("config %s: %s\n", test_configs[i].name, err);
-    }
-    return c;
+    return testutil_config_load(yaml, name, fx->dir);
 }
 
 static int group_setup(void **state)
 {
     fixture *fx = calloc(1, sizeof(*fx));
-    char path[256];
     char err[LD_ERRLEN];
     size_t i;
 
@@ -203,23 +175,11 @@ static int group_setup(void **state)
     }
     *state = fx;
     snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_policy.XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
-        print_error("mkdtemp: %s\n", strerror(errno));
+    if (testutil_providers_make(fx->dir,
+                                test_profiles,
+                                sizeof(test_profiles) /
+                                    sizeof(test_profiles[0])) != 0) {
         return -1;
-    }
-    snprintf(path, sizeof(path), "%s/providers", fx->dir);
-    if (mkdir(path, 0700) != 0) {
-        return -1;
-    }
-    for (i = 0; i < sizeof(test_profiles) / sizeof(test_profiles[0]); i++) {
-        snprintf(path,
-                 sizeof(path),
-                 "%s/providers/%s.yaml",
-                 fx->dir,
-                 test_profiles[i].key);
-        if (write_file(path, test_profiles[i].yaml) != 0) {
-            return -1;
-        }
     }
     for (i = 0; i < NCONFIGS; i++) {
         fx->configs[i] = load_test_config(fx, i);
@@ -245,34 +205,18 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     fixture *fx = *state;
-    char path[256];
-    size_t i;
 
     if (fx == NULL) {
         return 0;
     }
-    for (i = 0; i < NCONFIGS; i++) {
-        if (fx->configs[i] != NULL) {
-            config_free(fx->configs[i]);
-        }
-    }
+    testutil_configs_free(fx->configs, NCONFIGS);
     if (fx->shipped != NULL) {
         config_free(fx->shipped);
     }
     if (fx->all_shipped != NULL) {
         config_free(fx->all_shipped);
     }
-    for (i = 0; i < sizeof(test_profiles) / sizeof(test_profiles[0]); i++) {
-        snprintf(path,
-                 sizeof(path),
-                 "%s/providers/%s.yaml",
-                 fx->dir,
-                 test_profiles[i].key);
-        unlink(path);
-    }
-    snprintf(path, sizeof(path), "%s/providers", fx->dir);
-    rmdir(path);
-    rmdir(fx->dir);
+    testutil_rm_rf(fx->dir);
     free(fx);
     return 0;
 }
