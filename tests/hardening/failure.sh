@@ -99,7 +99,7 @@ milter_up() {
     "$H_MILTER" -f -c "$H_CONF" -p "unix:$H_SOCK" </dev/null >>"$H_MLOG" 2>&1 &
     H_MILTER_PID=$!
     for i in $(seq 1 400); do
-        h_alive "$H_MILTER_PID" || { echo "milter died at start-up" >&2; return 1; }
+        proc_alive "$H_MILTER_PID" || { echo "milter died at start-up" >&2; return 1; }
         [ "$(grep -c ' starting: ' "$H_MLOG")" -gt "$1" ] && return 0
         sleep 0.005
     done
@@ -195,7 +195,7 @@ for c in $(seq 1 "$CYCLES"); do
 done
 touch "$H_DIR/stop"
 for i in $(seq 1 600); do
-    h_alive "$LOAD_PID" || break
+    proc_alive "$LOAD_PID" || break
     sleep 0.05
 done
 wait "$LOAD_PID" 2>/dev/null

@@ -25,6 +25,9 @@ H_CLEANUP=()
 H_MILTER_PID=
 H_FIGURES=()
 
+# shellcheck source=../lib/milter.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/milter.sh"
+
 h_skip() {
     echo "SKIP: $*"
     exit 77
@@ -59,12 +62,6 @@ h_bg() {
     H_PIDS+=("$1")
 }
 
-h_alive() {
-    local state
-    state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
-    [ -n "$state" ] && [ "$state" != Z ]
-}
-
 h_cleanup() {
     local rc=$? c p
     trap - EXIT
@@ -72,7 +69,7 @@ h_cleanup() {
         eval "$c" || true
     done
     for p in "${H_PIDS[@]}" $H_MILTER_PID; do
-        if h_alive "$p"; then
+        if proc_alive "$p"; then
             kill -CONT "$p" 2>/dev/null
             kill -KILL "$p" 2>/dev/null
         fi
@@ -105,7 +102,7 @@ h_milter_start() {
         if [ -S "$H_SOCK" ] && grep -q ' starting: ' "$H_MLOG"; then
             return 0
         fi
-        if ! h_alive "$H_MILTER_PID"; then
+        if ! proc_alive "$H_MILTER_PID"; then
             echo "lockdown-milter exited during start-up:" >&2
             tail -n 20 "$H_MLOG" >&2
             H_MILTER_PID=
@@ -124,25 +121,15 @@ h_milter_stop() {
     [ -n "$H_MILTER_PID" ] || return 0
     kill -CONT "$H_MILTER_PID" 2>/dev/null
     kill -TERM "$H_MILTER_PID" 2>/dev/null
-    # libmilter's listener notices a stop every 5 s or at the next
-    # connection: knock.
-    h_knock "$H_SOCK"
+    sock_knock "$H_SOCK"
     for i in $(seq 1 200); do
-        h_alive "$H_MILTER_PID" || break
+        proc_alive "$H_MILTER_PID" || break
         sleep 0.05
     done
-    h_alive "$H_MILTER_PID" && kill -KILL "$H_MILTER_PID" 2>/dev/null
+    proc_alive "$H_MILTER_PID" && kill -KILL "$H_MILTER_PID" 2>/dev/null
     wait "$H_MILTER_PID" 2>/dev/null
     H_MILTER_RC=$?
     H_MILTER_PID=
-}
-
-h_knock() {
-    python3 -c 'import socket,sys
-s=socket.socket(socket.AF_UNIX)
-s.settimeout(1)
-try: s.connect(sys.argv[1])
-except OSError: pass' "$1" 2>/dev/null
 }
 
 h_result() {

@@ -69,7 +69,7 @@ start_bg() {
     h_bg "$BG_PID"
     for i in $(seq 1 200); do
         grep -q ' starting: ' "$log" && return 0
-        h_alive "$BG_PID" || return 1
+        proc_alive "$BG_PID" || return 1
         sleep 0.05
     done
     return 1
@@ -77,9 +77,9 @@ start_bg() {
 
 stop_bg() {
     kill -TERM "$BG_PID" 2>/dev/null
-    h_knock "$1"
+    sock_knock "$1"
     for i in $(seq 1 100); do
-        h_alive "$BG_PID" || break
+        proc_alive "$BG_PID" || break
         sleep 0.05
     done
     wait "$BG_PID" 2>/dev/null
@@ -106,9 +106,9 @@ if [ "$ROOT" = 1 ] && id nobody >/dev/null 2>&1; then
         probe "$H_DIR/shared/s.sock" reject
         h_eq "-u nobody under strace: a session served" "$?" 0
         kill -TERM "$(pgrep -P "$SPID" | head -n 1)" 2>/dev/null
-        h_knock "$H_DIR/shared/s.sock"
+        sock_knock "$H_DIR/shared/s.sock"
         for i in $(seq 1 200); do
-            h_alive "$SPID" || break
+            proc_alive "$SPID" || break
             sleep 0.05
         done
         wait "$SPID" 2>/dev/null

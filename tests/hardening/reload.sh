@@ -94,7 +94,7 @@ no_answer=0
 probe_fail=0
 t0=$(date +%s.%N)
 for i in $(seq 1 "$RELOADS"); do
-    if ! h_alive "$GEN_PID"; then
+    if ! proc_alive "$GEN_PID"; then
         echo "load generator ended early (reload $i)"
         break
     fi
@@ -144,7 +144,7 @@ done
 t1=$(date +%s.%N)
 kill -INT "$GEN_PID" 2>/dev/null
 for w in $(seq 1 600); do
-    h_alive "$GEN_PID" || break
+    proc_alive "$GEN_PID" || break
     sleep 0.05
 done
 wait "$GEN_PID" 2>/dev/null
@@ -191,7 +191,7 @@ h_ge "sessions/s under load" "${rate:-0}" "$MIN_RATE"
 h_eq "'reloaded configuration' lines" "$(grep -c 'reloaded configuration' "$H_MLOG")" "$good"
 h_eq "'reload failed' lines" "$(grep -c 'reload failed' "$H_MLOG")" "$bad"
 h_eq "internal errors logged" "$(grep -c 'internal error' "$H_MLOG")" 0
-if h_alive "$MPID"; then
+if proc_alive "$MPID"; then
     h_result 1 "daemon alive after $((good + bad)) reloads" "pid $MPID" "alive"
 else
     h_result 0 "daemon alive after $((good + bad)) reloads" "dead" "alive"

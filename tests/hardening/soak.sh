@@ -70,7 +70,7 @@ rss0=$(proc_rss_kb "$MPID")
 
 # Sample RSS, threads and fds once a second for the whole soak.
 (
-    while h_alive "$MPID"; do
+    while proc_alive "$MPID"; do
         echo "$(date +%s) $(proc_rss_kb "$MPID") $(proc_threads "$MPID") $(proc_fds "$MPID")"
         sleep 1
     done

@@ -29,6 +29,9 @@ T_TMPDIR=
 T_LOGMARK=0
 declare -A CODE TEXT
 
+# shellcheck source=../lib/milter.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/milter.sh"
+
 t_skip() {
     echo "SKIP: $*"
     exit 77
@@ -135,17 +138,8 @@ t_conf() {
     cp "$src" "$T_CONF.tmp" && mv -f "$T_CONF.tmp" "$T_CONF"
 }
 
-# A process that exists and is not a zombie. (In the test's PID namespace
-# the script is init: orphans such as Postfix's master are its children,
-# and kill -0 succeeds on them until they are reaped.)
-t_alive() {
-    local state
-    state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
-    [ -n "$state" ] && [ "$state" != Z ]
-}
-
 milter_running() {
-    [ -n "$T_MILTER_PID" ] && t_alive "$T_MILTER_PID"
+    [ -n "$T_MILTER_PID" ] && proc_alive "$T_MILTER_PID"
 }
 
 milter_start() {
@@ -156,7 +150,7 @@ milter_start() {
     T_MILTER_PID=$!
     for i in $(seq 1 200); do
         [ -S "$T_SOCK" ] && return 0
-        if ! t_alive "$T_MILTER_PID"; then
+        if ! proc_alive "$T_MILTER_PID"; then
             echo "lockdown-milter exited during start-up:" >&2
             cat "$T_MLOG" >&2
             T_MILTER_PID=
@@ -175,17 +169,15 @@ milter_stop() {
     T_MILTER_RC=
     [ -n "$T_MILTER_PID" ] || return 0
     kill -TERM "$T_MILTER_PID" 2>/dev/null
-    # libmilter's listener notices a stop request only at its next poll
-    # timeout (5 s) or connection: knock once. Under ASan on a loaded
-    # machine the exit itself can take seconds more, hence 30 s.
+    # Under ASan on a loaded machine the exit itself can take seconds
+    # more after the knock, hence 30 s.
     sleep 0.1
-    python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' \
-        "$T_SOCK" 2>/dev/null
+    sock_knock "$T_SOCK"
     for i in $(seq 1 600); do
-        t_alive "$T_MILTER_PID" || break
+        proc_alive "$T_MILTER_PID" || break
         sleep 0.05
     done
-    t_alive "$T_MILTER_PID" && kill -KILL "$T_MILTER_PID" 2>/dev/null
+    proc_alive "$T_MILTER_PID" && kill -KILL "$T_MILTER_PID" 2>/dev/null
     wait "$T_MILTER_PID" 2>/dev/null
     T_MILTER_RC=$?
     T_MILTER_PID=

@@ -143,7 +143,7 @@ scenario_reload() {
     check_after "after a bad reload"
 
     expect_eq "same milter process" "$(milter_running && echo "$T_MILTER_PID")" "$mpid"
-    expect_eq "same sendmail daemon" "$(t_alive "$smpid" && cat "$T_DIR/sm/run.pid")" "$smpid"
+    expect_eq "same sendmail daemon" "$(proc_alive "$smpid" && cat "$T_DIR/sm/run.pid")" "$smpid"
 }
 
 scenario_milter-down() {
