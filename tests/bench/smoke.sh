@@ -33,7 +33,12 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() {
+    local f
     echo "FAIL: $*" >&2
+    # The servers' own words, or a flake cannot be told from a bug.
+    for f in "$work"/*.err; do
+        [ -s "$f" ] && { echo "--- $f" >&2; tail -20 "$f" >&2; }
+    done
     exit 1
 }
 
