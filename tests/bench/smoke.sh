@@ -42,11 +42,15 @@ fail() {
     exit 1
 }
 
-# wait_sock PATH PID: until the socket exists (10 s), or the server died.
+# wait_sock PATH PID: until the socket accepts a connection (10 s), or the
+# server died. The file appears at bind(), before listen(): a connect then
+# is refused, so existing is not enough.
 wait_sock() {
     local _
     for _ in $(seq 1 200); do
-        [ -S "$1" ] && return 0
+        [ -S "$1" ] && python3 -c 'import socket,sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$1" 2>/dev/null &&
+            return 0
         kill -0 "$2" 2>/dev/null || fail "server for $1 exited early"
         sleep 0.05
     done
