@@ -148,8 +148,10 @@ milter_start() {
     "$T_MILTER" -f -c "$T_CONF" -p "unix:$T_SOCK" -P "$T_DIR/run/milter.pid" \
         </dev/null >>"$T_MLOG" 2>&1 &
     T_MILTER_PID=$!
+    # The socket file appears at bind(), before listen(); the pidfile is
+    # written once the socket listens and has its owner and mode.
     for i in $(seq 1 200); do
-        [ -S "$T_SOCK" ] && return 0
+        [ -S "$T_SOCK" ] && [ -s "$T_DIR/run/milter.pid" ] && return 0
         if ! proc_alive "$T_MILTER_PID"; then
             echo "lockdown-milter exited during start-up:" >&2
             cat "$T_MLOG" >&2
