@@ -143,14 +143,20 @@ milter_running() {
 }
 
 milter_start() {
-    local i
-    rm -f "$T_SOCK"
-    "$T_MILTER" -f -c "$T_CONF" -p "unix:$T_SOCK" -P "$T_DIR/run/milter.pid" \
-        </dev/null >>"$T_MLOG" 2>&1 &
+    local i tries=200 wrap=()
+    # LOCKDOWN_MILTER_WRAPPER (e.g. "valgrind --error-exitcode=99 ..."):
+    # run the daemon under it, with more time to start.
+    if [ -n "${LOCKDOWN_MILTER_WRAPPER:-}" ]; then
+        read -ra wrap <<<"$LOCKDOWN_MILTER_WRAPPER"
+        tries=1200
+    fi
+    rm -f "$T_SOCK" "$T_DIR/run/milter.pid"
+    "${wrap[@]}" "$T_MILTER" -f -c "$T_CONF" -p "unix:$T_SOCK" \
+        -P "$T_DIR/run/milter.pid" </dev/null >>"$T_MLOG" 2>&1 &
     T_MILTER_PID=$!
     # The socket file appears at bind(), before listen(); the pidfile is
     # written once the socket listens and has its owner and mode.
-    for i in $(seq 1 200); do
+    for i in $(seq 1 "$tries"); do
         [ -S "$T_SOCK" ] && [ -s "$T_DIR/run/milter.pid" ] && return 0
         if ! proc_alive "$T_MILTER_PID"; then
             echo "lockdown-milter exited during start-up:" >&2
