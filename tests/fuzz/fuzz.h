@@ -76,4 +76,51 @@ size_t fuzz_range_prefixes(int family,
                            unsigned *len,
                            size_t max);
 
+/*
+ * ASan's manual poisoning, for memory a harness keeps but the code under
+ * test has freed: any use of it is then reported as if it were freed.
+ * Nothing without ASan.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define FUZZ_HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FUZZ_HAVE_ASAN 1
+#endif
+#endif
+#ifdef FUZZ_HAVE_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+static inline void fuzz_poison(const void *p, size_t n)
+{
+#ifdef FUZZ_HAVE_ASAN
+    __asan_poison_memory_region(p, n);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+static inline void fuzz_unpoison(const void *p, size_t n)
+{
+#ifdef FUZZ_HAVE_ASAN
+    __asan_unpoison_memory_region(p, n);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+/*
+ * Oracle code is not the code under test: without coverage callbacks it
+ * runs several times faster and does not steer the fuzzer toward the
+ * harness's own branches. noinline keeps it out of instrumented callers.
+ */
+#if defined(__clang__)
+#define FUZZ_ORACLE __attribute__((no_sanitize("coverage"), noinline))
+#else
+#define FUZZ_ORACLE
+#endif
+
 #endif

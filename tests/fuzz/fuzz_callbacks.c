@@ -120,30 +120,82 @@ static const char *const fixture_files[] = {
 };
 #define NFIXTURES (sizeof(fixture_files) / sizeof(fixture_files[0]))
 
+/*
+ * Each fixture is loaded once and handed to conf_replace() again and again:
+ * a YAML load per input was 95% of this harness's time. conf.c frees a
+ * config with config_free(), which this harness's link wraps
+ * (-Wl,--wrap=config_free), so a fixture is only marked released, and
+ * poisoned, so that ASan still catches any use of a config after conf.c
+ * let it go. A fixture handed out again must have been released: conf.c
+ * did free the config it replaced once its last connection closed.
+ */
+static ld_config *fixtures[NFIXTURES];
+static bool released[NFIXTURES];
 static size_t current = NFIXTURES; /* fixture in conf_current */
 static const ld_config *current_cfg;
 
+void __real_config_free(ld_config *c);
+void __wrap_config_free(ld_config *c);
+
+void __wrap_config_free(ld_config *c)
+{
+    size_t i;
+
+    for (i = 0; i < NFIXTURES; i++) {
+        if (c != NULL && c == fixtures[i]) {
+            FUZZ_CHECK(!released[i], "%s freed twice", fixture_files[i]);
+            released[i] = true;
+            fuzz_poison(c, sizeof(*c));
+            return;
+        }
+    }
+    __real_config_free(c);
+}
+
 static void install(size_t which)
 {
-    char err[LD_ERRLEN];
-    ld_config *c = NULL;
-
     if (which == current) {
         return;
     }
-    c = config_load_file(fixture_files[which], err, sizeof(err));
-    FUZZ_CHECK(c != NULL, "%s: %s", fixture_files[which], err);
-    FUZZ_CHECK(conf_replace(c) == 0, "conf_replace failed");
+    FUZZ_CHECK(released[which],
+               "%s is still held after its sessions closed",
+               fixture_files[which]);
+    released[which] = false;
+    fuzz_unpoison(fixtures[which], sizeof(*fixtures[which]));
+    FUZZ_CHECK(conf_replace(fixtures[which]) == 0, "conf_replace failed");
     current = which;
-    current_cfg = c;
+    current_cfg = fixtures[which];
+}
+
+/* At exit every fixture must be back: nothing may hold a config then. */
+static void fixtures_free(void)
+{
+    size_t i;
+
+    conf_shutdown();
+    for (i = 0; i < NFIXTURES; i++) {
+        FUZZ_CHECK(released[i], "%s held at exit", fixture_files[i]);
+        fuzz_unpoison(fixtures[i], sizeof(*fixtures[i]));
+        __real_config_free(fixtures[i]);
+        fixtures[i] = NULL;
+    }
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+    char err[LD_ERRLEN];
+    size_t i;
+
     (void)argc;
     (void)argv;
     /* No log_open(): log lines are formatted, then dropped. */
     FUZZ_CHECK(stats_init() == 0, "stats_init failed");
+    for (i = 0; i < NFIXTURES; i++) {
+        fixtures[i] = config_load_file(fixture_files[i], err, sizeof(err));
+        FUZZ_CHECK(fixtures[i] != NULL, "%s: %s", fixture_files[i], err);
+        released[i] = true;
+    }
+    FUZZ_CHECK(atexit(fixtures_free) == 0, "atexit failed");
     install(0);
     return 0;
 }
@@ -230,7 +282,7 @@ read_client(fuzz_reader *r, const ld_config *cfg, struct sockaddr_storage *ss)
     return (struct sockaddr *)ss;
 }
 
-static sfsistat expect_of(const ld_verdict *v)
+FUZZ_ORACLE static sfsistat expect_of(const ld_verdict *v)
 {
     enum ld_action a = v->action;
 
@@ -266,12 +318,12 @@ static const char *stat_name(sfsistat s)
     }
 }
 
-static void check_answer(const char *stage,
-                         sfsistat got,
-                         sfsistat want,
-                         const ld_verdict *v,
-                         int replies_before,
-                         const SMFICTX *ctx)
+FUZZ_ORACLE static void check_answer(const char *stage,
+                                     sfsistat got,
+                                     sfsistat want,
+                                     const ld_verdict *v,
+                                     int replies_before,
+                                     const SMFICTX *ctx)
 {
     FUZZ_CHECK(got == want,
                "%s: callback says %s, policy says %s (%s)",
