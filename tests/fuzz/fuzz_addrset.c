@@ -41,7 +41,7 @@ typedef struct harness {
     size_t nq;
 } harness;
 
-static void add_query(harness *h, int family, fuzz_u128 v)
+FUZZ_ORACLE static void add_query(harness *h, int family, fuzz_u128 v)
 {
     if (h->nq < MAX_QUERIES) {
         h->q[h->nq].family = (uint8_t)family;
@@ -51,7 +51,7 @@ static void add_query(harness *h, int family, fuzz_u128 v)
 }
 
 /* The IPv6 forms of an IPv4 address. */
-static void add_v6_forms(harness *h, fuzz_u128 v4)
+FUZZ_ORACLE static void add_v6_forms(harness *h, fuzz_u128 v4)
 {
     add_query(h, AF_INET6, (fuzz_u128)0xffff << 32 | v4);        /* mapped */
     add_query(h, AF_INET6, v4);                                  /* compat */
@@ -59,7 +59,8 @@ static void add_v6_forms(harness *h, fuzz_u128 v4)
     add_query(h, AF_INET6, (fuzz_u128)0x2002 << 112 | v4 << 80); /* 6to4 */
 }
 
-static void add_bounds(harness *h, int family, fuzz_u128 lo, fuzz_u128 hi)
+FUZZ_ORACLE static void
+add_bounds(harness *h, int family, fuzz_u128 lo, fuzz_u128 hi)
 {
     fuzz_u128 max = fuzz_low_mask(fuzz_family_bits(family));
 
@@ -77,7 +78,7 @@ static void add_bounds(harness *h, int family, fuzz_u128 lo, fuzz_u128 hi)
     }
 }
 
-static void
+FUZZ_ORACLE static void
 naive_add(harness *h, int family, fuzz_u128 lo, unsigned len, uint16_t tag)
 {
     unsigned bits;
@@ -101,7 +102,8 @@ naive_add(harness *h, int family, fuzz_u128 lo, unsigned len, uint16_t tag)
     p->tag = tag;
 }
 
-static bool naive_lookup(const harness *h, const ld_addr *a, uint16_t *tag)
+FUZZ_ORACLE static bool
+naive_lookup(const harness *h, const ld_addr *a, uint16_t *tag)
 {
     static const uint8_t mapped[12] = {
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
