@@ -135,6 +135,16 @@ fuzz_u128 fuzz_low_mask(unsigned bits)
 }
 
 /* The greedy decomposition: at each step the largest aligned block. */
+static unsigned floor_log2(fuzz_u128 v)
+{
+    uint64_t high = (uint64_t)(v >> 64);
+
+    if (high != 0) {
+        return 127 - (unsigned)__builtin_clzll(high);
+    }
+    return 63 - (unsigned)__builtin_clzll((uint64_t)v | 1);
+}
+
 size_t fuzz_range_prefixes(int family,
                            fuzz_u128 lo,
                            fuzz_u128 hi,
@@ -151,9 +161,15 @@ size_t fuzz_range_prefixes(int family,
         return 1;
     }
     for (;;) {
-        unsigned k = bits - 1;
+        /* No block is larger than what is left: start the scan there
+         * rather than at bits - 1 (hi - lo + 1 cannot wrap here, the whole
+         * space was handled above). */
+        unsigned k = floor_log2(hi - lo + 1);
         fuzz_u128 size;
 
+        if (k > bits - 1) {
+            k = bits - 1;
+        }
         while (k > 0 &&
                ((lo & fuzz_low_mask(k)) != 0 || hi - lo < fuzz_low_mask(k))) {
             k--;
