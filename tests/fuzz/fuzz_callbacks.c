@@ -124,10 +124,11 @@ static const char *const fixture_files[] = {
  * Each fixture is loaded once and handed to conf_replace() again and again:
  * a YAML load per input was 95% of this harness's time. conf.c frees a
  * config with config_free(), which this harness's link wraps
- * (-Wl,--wrap=config_free), so a fixture is only marked released, and
- * poisoned, so that ASan still catches any use of a config after conf.c
- * let it go. A fixture handed out again must have been released: conf.c
- * did free the config it replaced once its last connection closed.
+ * (-Wl,--wrap=config_free), so a fixture is only marked released, and its
+ * top-level struct, through which every use starts, poisoned: ASan still
+ * reports a use of a config after conf.c let it go (the holder itself is
+ * really freed). A fixture handed out again must have been released:
+ * conf.c did free the config it replaced once its last connection closed.
  */
 static ld_config *fixtures[NFIXTURES];
 static bool released[NFIXTURES];
