@@ -12,6 +12,10 @@
 
 #include "fuzz.h"
 
+#ifdef FUZZ_HAVE_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -39,6 +43,14 @@ static int replay_file(const char *path)
         goto out;
     }
     LLVMFuzzerTestOneInput(buf, (size_t)len);
+#ifdef FUZZ_HAVE_ASAN
+    /* Per input, as libFuzzer does, not only at exit: memory an input
+     * leaks while the harness still points at it elsewhere shows here. */
+    if (__lsan_do_recoverable_leak_check() != 0) {
+        fprintf(stderr, "replay: %s: leak\n", path);
+        goto out;
+    }
+#endif
     rc = 0;
 out:
     free(buf);
