@@ -134,7 +134,6 @@ fuzz_u128 fuzz_low_mask(unsigned bits)
     return ((fuzz_u128)1 << bits) - 1;
 }
 
-/* The greedy decomposition: at each step the largest aligned block. */
 static unsigned floor_log2(fuzz_u128 v)
 {
     uint64_t high = (uint64_t)(v >> 64);
@@ -145,6 +144,7 @@ static unsigned floor_log2(fuzz_u128 v)
     return 63 - (unsigned)__builtin_clzll((uint64_t)v | 1);
 }
 
+/* The greedy decomposition: at each step the largest aligned block. */
 size_t fuzz_range_prefixes(int family,
                            fuzz_u128 lo,
                            fuzz_u128 hi,
