@@ -24,7 +24,6 @@
 typedef struct check_args {
     const char *address; /* "-": stdin */
     int port;            /* -1: not given (treated as locked) */
-    const char *daemon;
     const char *auth;
     const char *rcpt;        /* --rcpt as given */
     const char *rcpt_domain; /* NULL: no RCPT stage */
@@ -98,9 +97,6 @@ static int check_set_arg(void *ctx, size_t k, const char *val)
         }
         break;
     case 1:
-        ca->daemon = val;
-        break;
-    case 2:
         ca->auth = val;
         break;
     default:
@@ -112,7 +108,7 @@ static int check_set_arg(void *ctx, size_t k, const char *val)
 
 static int check_parse_args(int argc, char **argv, check_args *ca)
 {
-    static const char *const names[] = {"port", "daemon", "auth", "rcpt"};
+    static const char *const names[] = {"port", "auth", "rcpt"};
     const ctl_args_spec spec = {
         "check", names, sizeof(names) / sizeof(names[0]), true, check_set_arg};
 
@@ -149,7 +145,6 @@ static void check_judge(const ld_config *c,
 
     f.addr = addr;
     f.port = port;
-    f.daemon_name = ca->daemon;
     policy_evaluate(c, &f, ca->auth, ca->rcpt_domain, v);
 }
 
@@ -176,7 +171,7 @@ static int check_single(const ld_config *c, const check_args *ca)
     check_judge(c, ca, unknown ? NULL : &addr, ca->port, &v);
     printf("%s %s %s",
            policy_verdict_word(&v),
-           v.reason != NULL ? v.reason : "-",
+           reason_name(v.reason),
            ctl_entry_name(c, v.entry));
     check_print_disabled(c, &v);
     putchar('\n');
@@ -284,7 +279,7 @@ static void check_line(const ld_config *c,
     putchar(' ');
     fputs(ctl_entry_name(c, v.entry), stdout);
     putchar(' ');
-    fputs(v.reason != NULL ? v.reason : "-", stdout);
+    fputs(reason_name(v.reason), stdout);
     check_print_disabled(c, &v);
     putchar('\n');
 }

@@ -23,12 +23,12 @@ static void verdict_init(ld_verdict *v, enum ld_stage stage, int entry)
     v->stage = stage;
     v->entry = entry;
     v->disabled_entry = -1;
-    v->reason = NULL;
+    v->reason = LD_REASON_NONE;
     v->reply = NULL;
 }
 
 static void
-verdict_pass(ld_verdict *v, enum ld_action action, const char *reason)
+verdict_pass(ld_verdict *v, enum ld_action action, enum ld_reason reason)
 {
     v->action = action;
     v->would = action;
@@ -37,15 +37,33 @@ verdict_pass(ld_verdict *v, enum ld_action action, const char *reason)
     v->reply = NULL;
 }
 
+/* The reply's code decides between a temporary and a permanent refusal:
+ * libmilter drops a reply whose class does not match the answer, so a 4xx
+ * refuse.reply must be a tempfail for the MTA to send it. */
+static enum ld_action reply_action(enum ld_action a, const ld_reply *r)
+{
+    if (r == NULL || (a != LD_REJECT && a != LD_TEMPFAIL)) {
+        return a;
+    }
+    if (r->rcode[0] == '4') {
+        return LD_TEMPFAIL;
+    }
+    if (r->rcode[0] == '5') {
+        return LD_REJECT;
+    }
+    return a;
+}
+
 /* A refusal, softened to continue when the mode that governs it is
  * monitor. The reply is kept so that the log can say what would have been
  * sent. */
 static void verdict_refuse(ld_verdict *v,
                            enum ld_action action,
-                           const char *reason,
+                           enum ld_reason reason,
                            const ld_reply *reply,
                            enum ld_mode mode)
 {
+    action = reply_action(action, reply);
     v->would = action;
     v->reason = reason;
     v->reply = reply;
@@ -59,13 +77,30 @@ static void verdict_refuse(ld_verdict *v,
 }
 
 /* Fail closed: never monitored, whatever the mode. */
-static void verdict_internal(ld_verdict *v, enum ld_stage stage)
+static void verdict_fail(ld_verdict *v, enum ld_stage stage, enum ld_reason r)
 {
     verdict_init(v, stage, -1);
     v->action = LD_TEMPFAIL;
     v->would = LD_TEMPFAIL;
-    v->reason = "internal-error";
+    v->reason = r;
     v->reply = &reply_internal;
+}
+
+void policy_internal(ld_verdict *v, enum ld_stage stage)
+{
+    if (v != NULL) {
+        verdict_fail(v, stage, LD_REASON_INTERNAL_ERROR);
+    }
+}
+
+void policy_stages_unknown(ld_verdict *v)
+{
+    if (v != NULL && v->action == LD_CONTINUE && !v->monitored) {
+        int entry = v->entry;
+
+        verdict_fail(v, v->stage, LD_REASON_STAGES_UNKNOWN);
+        v->entry = entry;
+    }
 }
 
 /* An outsider is let through as soon as one enabled profile is in monitor
@@ -105,7 +140,7 @@ static void session_init(ld_session *s)
     s->entry = -1;
     s->connected = false;
     s->disabled_entry = -1;
-    s->reason = NULL;
+    s->reason = LD_REASON_NONE;
 }
 
 /* Which disabled profile holds the address, to explain a refusal. */
@@ -122,7 +157,7 @@ static int policy_disabled_entry(const ld_config *c, const ld_addr *a)
 
 static void connect_unknown(const ld_config *c, ld_session *s, ld_verdict *v)
 {
-    s->reason = "unknown-client";
+    s->reason = LD_REASON_UNKNOWN_CLIENT;
     switch (c->unknown_client) {
     case LD_UNKNOWN_ACCEPT:
         s->judged = false;
@@ -148,7 +183,7 @@ connect_listed(const ld_config *c, ld_session *s, uint16_t tag, ld_verdict *v)
 
     s->entry = (int)tag;
     v->entry = (int)tag;
-    s->reason = e->kind == LD_ENTRY_PROVIDER ? "provider" : "trusted";
+    s->reason = e->kind == LD_ENTRY_PROVIDER ? LD_REASON_PROVIDER : LD_REASON_TRUSTED;
     /* ACCEPT lets the MTA skip every later callback, so only when RCPT
      * could not refuse either. */
     if (!relay_judged || e->relay) {
@@ -166,11 +201,11 @@ static void connect_outsider(const ld_config *c,
     s->disabled_entry = policy_disabled_entry(c, a);
     if (c->refuse_at == LD_REFUSE_MAIL) {
         s->refused_deferred = true;
-        s->reason = "deferred";
+        s->reason = LD_REASON_DEFERRED;
         verdict_pass(v, LD_CONTINUE, s->reason);
         return;
     }
-    s->reason = "not-listed";
+    s->reason = LD_REASON_NOT_LISTED;
     v->disabled_entry = s->disabled_entry;
     verdict_refuse(
         v, LD_REJECT, s->reason, &c->refuse_reply, policy_outsider_mode(c));
@@ -191,14 +226,14 @@ void policy_connect(const ld_config *c,
         session_init(s);
     }
     if (c == NULL || f == NULL || s == NULL) {
-        verdict_internal(v, LD_STAGE_CONNECT);
+        verdict_fail(v, LD_STAGE_CONNECT, LD_REASON_INTERNAL_ERROR);
         return;
     }
     verdict_init(v, LD_STAGE_CONNECT, -1);
 
     if (!config_port_locked(c, f->port)) {
         s->connected = true;
-        s->reason = "port-not-locked";
+        s->reason = LD_REASON_PORT_NOT_LOCKED;
         verdict_pass(v, LD_ACCEPT, s->reason);
         return;
     }
@@ -212,12 +247,12 @@ void policy_connect(const ld_config *c,
     /* The config always builds the set, even empty: without it, or with a
      * tag that names no enabled entry, we cannot tell anyone apart. */
     if (c->allowed == NULL) {
-        verdict_internal(v, LD_STAGE_CONNECT);
+        verdict_fail(v, LD_STAGE_CONNECT, LD_REASON_INTERNAL_ERROR);
         return;
     }
     found = addrset_lookup(c->allowed, f->addr, &tag);
     if (found && ((size_t)tag >= c->nentries || !c->entries[tag].enabled)) {
-        verdict_internal(v, LD_STAGE_CONNECT);
+        verdict_fail(v, LD_STAGE_CONNECT, LD_REASON_INTERNAL_ERROR);
         return;
     }
     s->connected = true;
@@ -238,7 +273,7 @@ void policy_mail(const ld_config *c,
         return;
     }
     if (c == NULL || s == NULL || !s->connected) {
-        verdict_internal(v, LD_STAGE_MAIL);
+        verdict_fail(v, LD_STAGE_MAIL, LD_REASON_INTERNAL_ERROR);
         return;
     }
     verdict_init(v, LD_STAGE_MAIL, s->entry);
@@ -252,12 +287,12 @@ void policy_mail(const ld_config *c,
         return;
     }
     if (s->authenticated) {
-        verdict_pass(v, LD_CONTINUE, "authenticated");
+        verdict_pass(v, LD_CONTINUE, LD_REASON_AUTHENTICATED);
         return;
     }
     v->disabled_entry = s->disabled_entry;
     verdict_refuse(
-        v, LD_REJECT, "not-listed", &c->refuse_reply, policy_outsider_mode(c));
+        v, LD_REJECT, LD_REASON_NOT_LISTED, &c->refuse_reply, policy_outsider_mode(c));
 }
 
 void policy_rcpt(const ld_config *c,
@@ -271,7 +306,7 @@ void policy_rcpt(const ld_config *c,
         return;
     }
     if (c == NULL || s == NULL || !s->connected) {
-        verdict_internal(v, LD_STAGE_RCPT);
+        verdict_fail(v, LD_STAGE_RCPT, LD_REASON_INTERNAL_ERROR);
         return;
     }
     verdict_init(v, LD_STAGE_RCPT, s->entry);
@@ -285,31 +320,31 @@ void policy_rcpt(const ld_config *c,
     mode = policy_outsider_mode(c);
     if (s->refused_deferred && !s->authenticated && mode == LD_MODE_ENFORCE) {
         v->disabled_entry = s->disabled_entry;
-        verdict_refuse(v, LD_REJECT, "not-listed", &c->refuse_reply, mode);
+        verdict_refuse(v, LD_REJECT, LD_REASON_NOT_LISTED, &c->refuse_reply, mode);
         return;
     }
     if (c->nlocal_domains == 0) {
-        verdict_pass(v, LD_CONTINUE, "relay-not-judged");
+        verdict_pass(v, LD_CONTINUE, LD_REASON_RELAY_NOT_JUDGED);
         return;
     }
     if (rcpt_domain == NULL || rcpt_domain[0] == '\0' ||
         config_domain_local(c, rcpt_domain)) {
-        verdict_pass(v, LD_CONTINUE, "local-recipient");
+        verdict_pass(v, LD_CONTINUE, LD_REASON_LOCAL_RECIPIENT);
         return;
     }
     if (s->entry >= 0 && (size_t)s->entry < c->nentries &&
         c->entries[s->entry].relay) {
-        verdict_pass(v, LD_CONTINUE, "relay-allowed");
+        verdict_pass(v, LD_CONTINUE, LD_REASON_RELAY_ALLOWED);
         return;
     }
     if (s->authenticated && c->relay_authenticated) {
-        verdict_pass(v, LD_CONTINUE, "authenticated");
+        verdict_pass(v, LD_CONTINUE, LD_REASON_AUTHENTICATED);
         return;
     }
     v->disabled_entry = s->disabled_entry;
     verdict_refuse(v,
                    LD_REJECT,
-                   "relay-denied",
+                   LD_REASON_RELAY_DENIED,
                    &c->relay_reply,
                    policy_entry_mode(c, s->entry));
 }

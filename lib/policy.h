@@ -35,23 +35,13 @@
  *  - A deferred refusal stays pending for the whole connection: every MAIL
  *    without authentication is refused again.
  *
- * Reasons (one token each, listed in lockdownctl(1)):
- *  port-not-locked  port outside scope.ports (accept, not judged)
- *  unknown-client   no usable client address (unknown_client applies)
- *  provider         client in an enabled provider profile
- *  trusted          client in a trusted entry
- *  not-listed       client in neither: refused (also the MAIL refusal of
- *                   a deferred one)
- *  deferred         not-listed, refusal deferred to MAIL (refuse.at: mail)
- *  authenticated    MAIL with SMTP AUTH lifts a deferred refusal; RCPT
- *                   relaying allowed by relay.authenticated
- *  local-recipient  RCPT to a local domain, or without a domain
- *  relay-allowed    RCPT relaying by an entry with relay: true
- *  relay-denied     RCPT relaying refused
- *  relay-not-judged RCPT with no relay.local_domains configured
- *  internal-error   missing config, session or state: tempfail
- * MAIL without a pending refusal, and MAIL/RCPT on an unjudged session,
- * repeat the connect reason.
+ * Reasons: enum ld_reason (reason.h), one token each, listed in
+ * lockdownctl(1). MAIL without a pending refusal, and MAIL/RCPT on an
+ * unjudged session, repeat the connect reason.
+ *
+ * Refusal class: a refusal whose reply code starts with 4 is a tempfail,
+ * with 5 a reject, whatever the rule asked for (libmilter sends only a
+ * reply of the answer's class), so the verdict is what the MTA says.
  */
 #ifndef LOCKDOWN_POLICY_H
 #define LOCKDOWN_POLICY_H
@@ -61,6 +51,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "reason.h"
 
 enum ld_action {
     LD_CONTINUE = 0, /* go on, later stages may still decide */
@@ -79,17 +70,14 @@ typedef struct ld_verdict {
     int entry;             /* matched entry index, or -1 */
     int disabled_entry;    /* for a refusal: disabled profile holding the
                             * address, or -1 (explains only) */
-    const char *reason;    /* short, static, one token: "provider",
-                            * "trusted", "port-not-locked", "not-listed",
-                            * "unknown-client", "relay-denied", ... */
+    enum ld_reason reason;
     const ld_reply *reply; /* for reject/tempfail (also when monitored) */
 } ld_verdict;
 
 /* Facts of a connection, from the socket address and macros. */
 typedef struct ld_conn_facts {
-    const ld_addr *addr;     /* NULL: unknown client (no address, AF_UNIX...) */
-    int port;                /* local port, -1 when unknown */
-    const char *daemon_name; /* may be NULL; informational */
+    const ld_addr *addr; /* NULL: unknown client (no address, AF_UNIX...) */
+    int port;            /* local port, -1 when unknown */
 } ld_conn_facts;
 
 /* Per-connection state the policy keeps between stages. Zero it, then let
@@ -101,7 +89,7 @@ typedef struct ld_session {
     int entry;          /* matched entry or -1 */
     bool connected;     /* set by policy_connect(); false: internal error */
     int disabled_entry; /* disabled profile holding the client, or -1 */
-    const char *reason; /* connect reason, repeated by later stages */
+    enum ld_reason reason; /* connect reason, repeated by later stages */
 } ld_session;
 
 void policy_connect(const ld_config *c,
@@ -123,6 +111,16 @@ void policy_rcpt(const ld_config *c,
                  const ld_session *s,
                  const char *rcpt_domain,
                  ld_verdict *v);
+
+/* The fail-closed verdict for a daemon that lost its state at stage:
+ * tempfail 451 4.3.0, reason internal-error, never monitored. */
+void policy_internal(ld_verdict *v, enum ld_stage stage);
+
+/* A connect verdict of plain continue, when the MTA never negotiated the
+ * later stages that must still decide: nothing says they will be sent, so
+ * it becomes a tempfail with reason stages-unknown. Other verdicts are
+ * left alone. */
+void policy_stages_unknown(ld_verdict *v);
 
 /* Does the config need the MAIL / RCPT stages at all? (negotiate) */
 bool policy_needs_mail(const ld_config *c);

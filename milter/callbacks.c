@@ -34,21 +34,15 @@ typedef struct conn {
 
 /* Macros this milter asks for itself, so admins need not touch
  * milter_*_macros (Postfix) or confMILTER_MACROS_* (Sendmail). */
-static char macros_connect[] = "{daemon_port} {daemon_addr} {daemon_name}";
+static char macros_connect[] = "{daemon_port}";
 static char macros_mail[] = "{auth_authen} {auth_type}";
 static char macros_rcpt[] = "{rcpt_addr} {rcpt_host} {rcpt_mailer}";
 
 static char sym_daemon_port[] = "{daemon_port}";
-static char sym_daemon_name[] = "{daemon_name}";
 static char sym_auth_authen[] = "{auth_authen}";
 static char sym_rcpt_mailer[] = "{rcpt_mailer}";
 
 static char filter_name[] = "lockdown-milter";
-
-/* Internal errors get this reply whatever the config says. */
-static char internal_rcode[] = "451";
-static char internal_xcode[] = "4.3.0";
-static char internal_text[] = "Internal error, try again later";
 
 /* Warn once per process about what the MTA does not send, not per
  * connection. */
@@ -107,8 +101,12 @@ static stats_row *conn_row(const conn *c, const ld_verdict *v)
 {
     const ld_config *cfg = c != NULL && c->conf != NULL ? c->conf->cfg : NULL;
 
-    if (v->reason != NULL && strcmp(v->reason, "internal-error") == 0) {
-        return stats_row_special(STATS_INTERNAL);
+    switch (v->reason) {
+    case LD_REASON_INTERNAL_ERROR:
+    case LD_REASON_STAGES_UNKNOWN:
+        return stats_row_reason(LD_REASON_INTERNAL_ERROR);
+    default:
+        break;
     }
     if (cfg != NULL && v->entry >= 0 && (size_t)v->entry < cfg->nentries) {
         return c->conf->rows[v->entry];
@@ -117,13 +115,7 @@ static stats_row *conn_row(const conn *c, const ld_verdict *v)
         (size_t)v->disabled_entry < cfg->nentries) {
         return c->conf->rows[v->disabled_entry];
     }
-    if (v->reason != NULL && strcmp(v->reason, "unknown-client") == 0) {
-        return stats_row_special(STATS_UNKNOWN_CLIENT);
-    }
-    if (v->reason != NULL && strcmp(v->reason, "port-not-locked") == 0) {
-        return stats_row_special(STATS_PORT_NOT_LOCKED);
-    }
-    return stats_row_special(STATS_NOT_LISTED);
+    return stats_row_reason(v->reason);
 }
 
 static const char *entry_name(const ld_config *cfg, int idx)
@@ -189,7 +181,7 @@ static void conn_log(const conn *c,
             stage_name[stage],
             portbuf,
             policy_verdict_word(v),
-            v->reason != NULL ? v->reason : "-",
+            reason_name(v->reason),
             entry,
             name != NULL ? " disabled=" : "",
             name != NULL ? disabled : "",
@@ -206,30 +198,6 @@ static void conn_log(const conn *c,
             has_reply ? " " : "",
             has_reply ? replybuf : "",
             has_reply ? "\"" : "");
-}
-
-static sfsistat conn_internal(SMFICTX *ctx,
-                              const conn *c,
-                              const log_peer *peer,
-                              enum ld_stage stage,
-                              const char *why)
-{
-    static const ld_reply reply = {"451", "4.3.0", internal_text};
-    ld_verdict v;
-
-    memset(&v, 0, sizeof(v));
-    v.action = LD_TEMPFAIL;
-    v.would = LD_TEMPFAIL;
-    v.stage = stage;
-    v.entry = -1;
-    v.disabled_entry = -1;
-    v.reason = "internal-error";
-    v.reply = &reply;
-    log_msg(LOG_ERR, peer, "internal error at %s: %s", stage_name[stage], why);
-    conn_log(c, peer, &v, NULL, NULL);
-    stats_count(stats_row_special(STATS_INTERNAL), &v);
-    (void)smfi_setreply(ctx, internal_rcode, internal_xcode, internal_text);
-    return SMFIS_TEMPFAIL;
 }
 
 /* Tell libmilter the verdict, with the configured reply for refusals. */
@@ -274,40 +242,34 @@ static sfsistat conn_answer(SMFICTX *ctx, const conn *c, const ld_verdict *v)
     return rc;
 }
 
-/* The configured reply code decides between a temporary and a permanent
- * refusal (libmilter drops a reply whose class does not match the
- * answer), so log and count what the MTA is really told. */
-static enum ld_action reply_class(enum ld_action a, const ld_reply *r)
+static sfsistat conn_internal(SMFICTX *ctx,
+                              const conn *c,
+                              const log_peer *peer,
+                              enum ld_stage stage,
+                              const char *why)
 {
-    if (r == NULL || (a != LD_REJECT && a != LD_TEMPFAIL)) {
-        return a;
-    }
-    if (r->rcode[0] == '4') {
-        return LD_TEMPFAIL;
-    }
-    if (r->rcode[0] == '5') {
-        return LD_REJECT;
-    }
-    return a;
+    ld_verdict v;
+
+    policy_internal(&v, stage);
+    log_msg(LOG_ERR, peer, "internal error at %s: %s", stage_name[stage], why);
+    conn_log(c, peer, &v, NULL, NULL);
+    stats_count(stats_row_reason(LD_REASON_INTERNAL_ERROR), &v);
+    return conn_answer(ctx, c, &v);
 }
 
 static sfsistat conn_decide(SMFICTX *ctx,
                             const conn *c,
-                            const ld_verdict *pv,
+                            const ld_verdict *v,
                             const char *user,
                             const char *rcpt)
 {
-    ld_verdict v = *pv;
-
-    if (v.reason != NULL && strcmp(v.reason, "internal-error") == 0) {
+    if (v->reason == LD_REASON_INTERNAL_ERROR) {
         return conn_internal(
-            ctx, c, &c->peer, v.stage, "policy found no usable state");
+            ctx, c, &c->peer, v->stage, "policy found no usable state");
     }
-    v.action = reply_class(v.action, v.reply);
-    v.would = reply_class(v.would, v.reply);
-    conn_log(c, &c->peer, &v, user, rcpt);
-    stats_count(conn_row(c, &v), &v);
-    return conn_answer(ctx, c, &v);
+    conn_log(c, &c->peer, v, user, rcpt);
+    stats_count(conn_row(c, v), v);
+    return conn_answer(ctx, c, v);
 }
 
 /* Stages this milter can do without, each with its no-reply bit. */
@@ -494,17 +456,10 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     c->port = conn_port(ctx, c);
     facts.addr = have_addr ? &addr : NULL;
     facts.port = c->port;
-    facts.daemon_name = smfi_getsymval(ctx, sym_daemon_name);
     policy_connect(c->conf->cfg, &facts, &c->sess, &v);
-    if (!c->negotiated && v.action == LD_CONTINUE && !v.monitored) {
-        /* A later stage must still decide, but nothing says the MTA will
-         * send it: fail closed, a new connection negotiates afresh. */
-        static const ld_reply reply = {"451", "4.3.0", internal_text};
-
-        v.action = LD_TEMPFAIL;
-        v.would = LD_TEMPFAIL;
-        v.reason = "stages-unknown";
-        v.reply = &reply;
+    if (!c->negotiated) {
+        /* A new connection negotiates afresh. */
+        policy_stages_unknown(&v);
     }
     return conn_decide(ctx, c, &v, NULL, NULL);
 }

@@ -32,9 +32,19 @@ static const char *const stats_col_name[COL_N] = {
     "would-tempfail",
 };
 
+/* What a row counts: decisions with no entry (keyed by reason), or one
+ * config entry. The name is what the counter lines say before "=". */
+enum stats_kind { KIND_REASON = 0, KIND_PROVIDER, KIND_TRUSTED, KIND_N };
+
+static const char *const stats_kind_name[KIND_N] = {
+    "row",
+    "provider",
+    "trusted",
+};
+
 struct stats_row {
     struct stats_row *next;
-    char *kind; /* "provider", "trusted" or "-" for the fixed rows */
+    enum stats_kind kind;
     char *name;
     atomic_ulong count[COL_N];
 };
@@ -42,16 +52,19 @@ struct stats_row {
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static stats_row *stats_head;
 static stats_row *stats_tail;
-static stats_row *stats_fixed[STATS_NSPECIAL];
 
-static const char *const stats_fixed_name[STATS_NSPECIAL] = {
-    "not-listed",
-    "port-not-locked",
-    "unknown-client",
-    "internal",
+/* The reasons that have a fixed row; any other reason without an entry
+ * is an outsider and counts as not-listed. */
+static const enum ld_reason stats_fixed_reason[] = {
+    LD_REASON_NOT_LISTED,
+    LD_REASON_PORT_NOT_LOCKED,
+    LD_REASON_UNKNOWN_CLIENT,
+    LD_REASON_INTERNAL_ERROR,
 };
+#define STATS_NFIXED (sizeof(stats_fixed_reason) / sizeof(stats_fixed_reason[0]))
+static stats_row *stats_fixed[LD_REASON_COUNT];
 
-static stats_row *stats_row_new(const char *kind, const char *name)
+static stats_row *stats_row_new(enum stats_kind kind, const char *name)
 {
     stats_row *r = calloc(1, sizeof(*r));
     size_t i;
@@ -59,11 +72,9 @@ static stats_row *stats_row_new(const char *kind, const char *name)
     if (r == NULL) {
         return NULL;
     }
-    r->kind = strdup(kind);
+    r->kind = kind;
     r->name = strdup(name);
-    if (r->kind == NULL || r->name == NULL) {
-        free(r->kind);
-        free(r->name);
+    if (r->name == NULL) {
         free(r);
         return NULL;
     }
@@ -90,15 +101,17 @@ int stats_init(void)
     size_t i;
 
     pthread_mutex_lock(&stats_lock);
-    for (i = 0; i < STATS_NSPECIAL; i++) {
-        if (stats_fixed[i] != NULL) {
+    for (i = 0; i < STATS_NFIXED; i++) {
+        enum ld_reason r = stats_fixed_reason[i];
+
+        if (stats_fixed[r] != NULL) {
             continue;
         }
-        stats_fixed[i] = stats_row_new("-", stats_fixed_name[i]);
-        if (stats_fixed[i] == NULL) {
+        stats_fixed[r] = stats_row_new(KIND_REASON, reason_name(r));
+        if (stats_fixed[r] == NULL) {
             goto out;
         }
-        stats_append(stats_fixed[i]);
+        stats_append(stats_fixed[r]);
     }
     rc = 0;
 out:
@@ -108,16 +121,16 @@ out:
 
 stats_row *stats_row_entry(const ld_entry *e)
 {
-    const char *kind = NULL;
+    enum stats_kind kind;
     stats_row *r = NULL;
 
     if (e == NULL || e->name == NULL) {
         return NULL;
     }
-    kind = e->kind == LD_ENTRY_PROVIDER ? "provider" : "trusted";
+    kind = e->kind == LD_ENTRY_PROVIDER ? KIND_PROVIDER : KIND_TRUSTED;
     pthread_mutex_lock(&stats_lock);
     for (r = stats_head; r != NULL; r = r->next) {
-        if (strcmp(r->kind, kind) == 0 && strcmp(r->name, e->name) == 0) {
+        if (r->kind == kind && strcmp(r->name, e->name) == 0) {
             goto out;
         }
     }
@@ -130,12 +143,12 @@ out:
     return r;
 }
 
-stats_row *stats_row_special(enum stats_special which)
+stats_row *stats_row_reason(enum ld_reason r)
 {
-    if ((unsigned)which >= STATS_NSPECIAL) {
-        return NULL;
+    if ((unsigned)r < LD_REASON_COUNT && stats_fixed[r] != NULL) {
+        return stats_fixed[r];
     }
-    return stats_fixed[which];
+    return stats_fixed[LD_REASON_NOT_LISTED];
 }
 
 static enum stats_col stats_column(const ld_verdict *v)
@@ -181,7 +194,7 @@ void stats_log(const char *why)
         log_msg(LOG_INFO,
                 NULL,
                 "counters: %s=%s %s=%lu %s=%lu %s=%lu %s=%lu %s=%lu %s=%lu",
-                strcmp(r->kind, "-") == 0 ? "row" : r->kind,
+                stats_kind_name[r->kind],
                 r->name,
                 stats_col_name[0],
                 c[0],
@@ -209,14 +222,13 @@ void stats_free(void)
     while (r != NULL) {
         stats_row *next = r->next;
 
-        free(r->kind);
         free(r->name);
         free(r);
         r = next;
     }
     stats_head = NULL;
     stats_tail = NULL;
-    for (i = 0; i < STATS_NSPECIAL; i++) {
+    for (i = 0; i < LD_REASON_COUNT; i++) {
         stats_fixed[i] = NULL;
     }
     pthread_mutex_unlock(&stats_lock);

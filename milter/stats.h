@@ -15,20 +15,14 @@
 
 typedef struct stats_row stats_row;
 
-enum stats_special {
-    STATS_NOT_LISTED = 0, /* refused or deferred outsiders */
-    STATS_PORT_NOT_LOCKED,
-    STATS_UNKNOWN_CLIENT,
-    STATS_INTERNAL, /* internal errors: always tempfail */
-    STATS_NSPECIAL
-};
-
 /* Row of a config entry (provider key or trusted name); NULL on allocation
  * failure. */
 stats_row *stats_row_entry(const ld_entry *e);
 
-/* One of the fixed rows; never NULL after stats_init(). */
-stats_row *stats_row_special(enum stats_special which);
+/* The fixed row counting decisions with no entry: port-not-locked,
+ * unknown-client, internal-error, and not-listed for every other reason
+ * (refused or deferred outsiders). Never NULL after stats_init(). */
+stats_row *stats_row_reason(enum ld_reason r);
 
 /* Returns 0, or -1 on allocation failure. */
 int stats_init(void);

@@ -164,7 +164,7 @@ section_exit_codes() {
     expect "second locked port" 1 "reject not-listed -" -c "$d" check 192.0.2.1 --port 2525
     expect "unknown client reject" 1 "reject unknown-client -" -c "$d" check unknown
     expect "unknown client on open port" 0 "accept port-not-locked -" -c "$d" check unknown --port 587
-    expect "options before address" 0 "continue authenticated -" -c "$d" check --auth=alice --port 25 --daemon MTA -- 192.0.2.1
+    expect "options before address" 0 "continue authenticated -" -c "$d" check --auth=alice --port 25 -- 192.0.2.1
 
     # 64: usage
     expect_status "no command" 64

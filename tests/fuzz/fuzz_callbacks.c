@@ -344,7 +344,7 @@ FUZZ_ORACLE static void check_answer(const char *stage,
                stage,
                stat_name(got),
                stat_name(want),
-               v != NULL && v->reason != NULL ? v->reason : "-");
+               v != NULL ? reason_name(v->reason) : "-");
     if (got == SMFIS_REJECT || got == SMFIS_TEMPFAIL) {
         FUZZ_CHECK(ctx->replies > replies_before,
                    "%s: %s without a reply text",
@@ -416,7 +416,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     facts.addr = addr_from_sockaddr(sa, &a) == 0 ? &a : NULL;
     macro_port_parse(ctx.macros[M_PORT], &port);
     facts.port = port;
-    facts.daemon_name = ctx.macros[M_NAME];
     if (!negotiated) {
         cfg = current_cfg; /* connect takes the config of the moment */
     }

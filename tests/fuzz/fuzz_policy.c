@@ -328,9 +328,10 @@ check_verdict(const char *what, const ld_verdict *v, enum ld_stage stage)
 {
     const char *word = policy_verdict_word(v);
 
-    FUZZ_CHECK(v->reason != NULL && v->reason[0] != '\0',
-               "%s: verdict without a reason",
-               what);
+    FUZZ_CHECK(v->reason > LD_REASON_NONE && v->reason < LD_REASON_COUNT,
+               "%s: verdict without a reason (%d)",
+               what,
+               (int)v->reason);
     FUZZ_CHECK(
         v->stage == stage, "%s: stage %d, want %d", what, v->stage, stage);
     FUZZ_CHECK(v->action >= LD_CONTINUE && v->action <= LD_TEMPFAIL &&
@@ -346,7 +347,7 @@ check_verdict(const char *what, const ld_verdict *v, enum ld_stage stage)
         FUZZ_CHECK(v->action == LD_CONTINUE && refusing(v->would),
                    "%s (%s): monitored but action %s would %s",
                    what,
-                   v->reason,
+                   reason_name(v->reason),
                    policy_action_name(v->action),
                    policy_action_name(v->would));
         FUZZ_CHECK(strncmp(word, "would-", 6) == 0,
@@ -357,7 +358,7 @@ check_verdict(const char *what, const ld_verdict *v, enum ld_stage stage)
         FUZZ_CHECK(v->action == v->would,
                    "%s (%s): action %s would %s",
                    what,
-                   v->reason,
+                   reason_name(v->reason),
                    policy_action_name(v->action),
                    policy_action_name(v->would));
     }
@@ -365,14 +366,15 @@ check_verdict(const char *what, const ld_verdict *v, enum ld_stage stage)
         FUZZ_CHECK(v->reply != NULL && v->reply->rcode[0] != '\0',
                    "%s (%s): refusal without a reply",
                    what,
-                   v->reason);
-        /* A 4xx refuse.reply may come with reject; a tempfail must never
-         * carry a 5xx, which would turn "try later" into a bounce. */
-        FUZZ_CHECK((v->reply->rcode[0] == '4' || v->reply->rcode[0] == '5') &&
-                       (v->would != LD_TEMPFAIL || v->reply->rcode[0] == '4'),
+                   reason_name(v->reason));
+        /* The reply's class is the verdict's: a tempfail with a 5xx would
+         * turn "try later" into a bounce, a reject with a 4xx would make
+         * lockdownctl check and the MTA disagree. */
+        FUZZ_CHECK((v->reply->rcode[0] == '4' && v->would == LD_TEMPFAIL) ||
+                       (v->reply->rcode[0] == '5' && v->would == LD_REJECT),
                    "%s (%s): %s with reply code %s",
                    what,
-                   v->reason,
+                   reason_name(v->reason),
                    policy_action_name(v->would),
                    v->reply->rcode);
     }
@@ -392,7 +394,7 @@ static void check_internal(const char *what, ld_verdict *v, enum ld_stage stage)
  * policy_connect() never filled. */
 static void check_missing_state(const fixture *fx)
 {
-    ld_conn_facts f = {NULL, 25, NULL};
+    ld_conn_facts f = {NULL, 25};
     ld_session s;
     ld_verdict v;
 
@@ -446,10 +448,10 @@ static void check_evaluate(const fixture *fx,
                "%s/%s at stage %d",
                fx->file,
                policy_action_name(got.action),
-               got.reason,
+               reason_name(got.reason),
                got.stage,
                policy_action_name(want.action),
-               want.reason,
+               reason_name(want.reason),
                want.stage);
 }
 
@@ -502,7 +504,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     f.addr = rc == 0 ? &a : NULL;
     f.port = port;
-    f.daemon_name = (flags & 0x40) != 0 ? "MTA" : NULL;
 
     locked = port_locked(c, port);
     FUZZ_CHECK(config_port_locked(c, port) == locked,
@@ -526,7 +527,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    fx->file,
                    port,
                    policy_action_name(v.action),
-                   v.reason);
+                   reason_name(v.reason));
         goto out;
     }
     if (f.addr == NULL) {
@@ -535,6 +536,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            : c->unknown_client == LD_UNKNOWN_REJECT ? LD_REJECT
                                                                     : LD_ACCEPT;
 
+        /* reject uses refuse.reply, whose code decides the class. */
+        if (w == LD_REJECT && c->refuse_reply.rcode[0] == '4') {
+            w = LD_TEMPFAIL;
+        }
         FUZZ_CHECK(v.would == w || (w == LD_ACCEPT && v.would == LD_CONTINUE),
                    "%s: unknown client: would %s, want %s",
                    fx->file,
@@ -628,7 +633,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!refusing(v.would),
                    "%s: MAIL refused (%s), auth \"%s\"",
                    fx->file,
-                   v.reason,
+                   reason_name(v.reason),
                    auth != NULL ? auth : "(null)");
     }
     if (refusing(v.action)) {
@@ -661,7 +666,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        "%s: relay to \"%s\" refused (%s)",
                        fx->file,
                        domain,
-                       v.reason);
+                       reason_name(v.reason));
         } else {
             /* The matched entry's mode; for an outsider (authenticated,
              * or let through by monitor) the outsider mode. */
@@ -685,7 +690,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    "%s: RCPT to \"%s\" refused (%s)",
                    fx->file,
                    domain != NULL ? domain : "(none)",
-                   v.reason);
+                   reason_name(v.reason));
     }
 out:
     free(auth);

@@ -10,7 +10,7 @@
 -- expect-log: counters: row=unknown-client accept=0 continue=0 reject=0 tempfail=2 would-reject=0 would-tempfail=0
 -- expect-log: first.example [192.0.2.40]: stage=rcpt port=25 verdict=continue reason=local-recipient entry=lan rcpt=<b@example.com>
 -- expect-log: second.example [192.0.2.7]: stage=connect port=25 verdict=tempfail reason=stages-unknown entry=lan reply="451 4.3.0 Internal error, try again later"
--- expect-log: counters: row=internal accept=0 continue=0 reject=0 tempfail=1 would-reject=0 would-tempfail=0
+-- expect-log: counters: row=internal-error accept=0 continue=0 reject=0 tempfail=2 would-reject=0 would-tempfail=0
 dofile(src .. "/common.lua")
 
 check_connect("nowhere.example", "unspec", "25", SMFIR_REPLYCODE)

@@ -100,82 +100,82 @@ static const struct edge_row {
     const char *addr; /* text for inet_pton (mapped text allowed here) */
     int port;
     enum ld_action want;
-    const char *reason;
+    enum ld_reason reason;
     const char *entry; /* matched entry name, NULL for none */
 } rows[] = {
     /* clang-format off */
     /* IPv4-mapped: the IPv4 client, never slips past an IPv4 entry. */
-    {"hosts", SA_IN6, "::ffff:192.0.2.1", 25, LD_ACCEPT, "provider", "edge"},
-    {"hosts", SA_IN6, "::ffff:198.51.100.7", 25, LD_ACCEPT, "trusted",
+    {"hosts", SA_IN6, "::ffff:192.0.2.1", 25, LD_ACCEPT, LD_REASON_PROVIDER, "edge"},
+    {"hosts", SA_IN6, "::ffff:198.51.100.7", 25, LD_ACCEPT, LD_REASON_TRUSTED,
      "host4"},
-    {"hosts", SA_IN6, "::ffff:203.0.113.1", 25, LD_REJECT, "not-listed",
+    {"hosts", SA_IN6, "::ffff:203.0.113.1", 25, LD_REJECT, LD_REASON_NOT_LISTED,
      NULL},
-    {"hosts", SA_IN6, "::ffff:0.0.0.0", 25, LD_REJECT, "not-listed", NULL},
+    {"hosts", SA_IN6, "::ffff:0.0.0.0", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
     /* IPv4-compatible, NAT64, 6to4 of a listed IPv4 client: not it. */
-    {"hosts", SA_IN6, "::192.0.2.1", 25, LD_REJECT, "not-listed", NULL},
-    {"hosts", SA_IN6, "64:ff9b::192.0.2.1", 25, LD_REJECT, "not-listed",
+    {"hosts", SA_IN6, "::192.0.2.1", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"hosts", SA_IN6, "64:ff9b::192.0.2.1", 25, LD_REJECT, LD_REASON_NOT_LISTED,
      NULL},
-    {"hosts", SA_IN6, "2002:c000:201::1", 25, LD_REJECT, "not-listed", NULL},
+    {"hosts", SA_IN6, "2002:c000:201::1", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
     /* ... and entries for them match them, never the IPv4 client. */
-    {"nat64", SA_IN6, "64:ff9b::203.0.113.1", 25, LD_ACCEPT, "trusted",
+    {"nat64", SA_IN6, "64:ff9b::203.0.113.1", 25, LD_ACCEPT, LD_REASON_TRUSTED,
      "nat64"},
-    {"nat64", SA_IN6, "64:ff9b::1:0:0", 25, LD_REJECT, "not-listed", NULL},
-    {"nat64", SA_IN, "203.0.113.1", 25, LD_REJECT, "not-listed", NULL},
-    {"nat64", SA_IN6, "::ffff:203.0.113.1", 25, LD_REJECT, "not-listed",
+    {"nat64", SA_IN6, "64:ff9b::1:0:0", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"nat64", SA_IN, "203.0.113.1", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"nat64", SA_IN6, "::ffff:203.0.113.1", 25, LD_REJECT, LD_REASON_NOT_LISTED,
      NULL},
-    {"6to4", SA_IN6, "2002:cb00:7101::1", 25, LD_ACCEPT, "trusted",
+    {"6to4", SA_IN6, "2002:cb00:7101::1", 25, LD_ACCEPT, LD_REASON_TRUSTED,
      "sixtofour"},
-    {"6to4", SA_IN6, "2003::1", 25, LD_REJECT, "not-listed", NULL},
-    {"6to4", SA_IN, "203.0.113.1", 25, LD_REJECT, "not-listed", NULL},
-    {"compat", SA_IN6, "::203.0.113.1", 25, LD_ACCEPT, "trusted", "compat"},
-    {"compat", SA_IN, "203.0.113.1", 25, LD_REJECT, "not-listed", NULL},
-    {"compat", SA_IN6, "::ffff:203.0.113.1", 25, LD_REJECT, "not-listed",
+    {"6to4", SA_IN6, "2003::1", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"6to4", SA_IN, "203.0.113.1", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"compat", SA_IN6, "::203.0.113.1", 25, LD_ACCEPT, LD_REASON_TRUSTED, "compat"},
+    {"compat", SA_IN, "203.0.113.1", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"compat", SA_IN6, "::ffff:203.0.113.1", 25, LD_REJECT, LD_REASON_NOT_LISTED,
      NULL},
     /* Unknown clients (unknown_client defaults to tempfail). */
-    {"hosts", SA_NULL, NULL, 25, LD_TEMPFAIL, "unknown-client", NULL},
-    {"hosts", SA_UNIX, NULL, 25, LD_TEMPFAIL, "unknown-client", NULL},
-    {"hosts", SA_UNSPEC, NULL, 25, LD_TEMPFAIL, "unknown-client", NULL},
-    {"all4", SA_NULL, NULL, 25, LD_TEMPFAIL, "unknown-client", NULL},
-    {"all6", SA_UNIX, NULL, 25, LD_TEMPFAIL, "unknown-client", NULL},
+    {"hosts", SA_NULL, NULL, 25, LD_TEMPFAIL, LD_REASON_UNKNOWN_CLIENT, NULL},
+    {"hosts", SA_UNIX, NULL, 25, LD_TEMPFAIL, LD_REASON_UNKNOWN_CLIENT, NULL},
+    {"hosts", SA_UNSPEC, NULL, 25, LD_TEMPFAIL, LD_REASON_UNKNOWN_CLIENT, NULL},
+    {"all4", SA_NULL, NULL, 25, LD_TEMPFAIL, LD_REASON_UNKNOWN_CLIENT, NULL},
+    {"all6", SA_UNIX, NULL, 25, LD_TEMPFAIL, LD_REASON_UNKNOWN_CLIENT, NULL},
     /* ... but not judged on an unlocked port. */
-    {"hosts", SA_NULL, NULL, 587, LD_ACCEPT, "port-not-locked", NULL},
+    {"hosts", SA_NULL, NULL, 587, LD_ACCEPT, LD_REASON_PORT_NOT_LOCKED, NULL},
     /* /32 and /128: exactly one address. */
-    {"hosts", SA_IN, "198.51.100.7", 25, LD_ACCEPT, "trusted", "host4"},
-    {"hosts", SA_IN, "198.51.100.128", 25, LD_REJECT, "not-listed", NULL},
-    {"hosts", SA_IN6, "2001:db8::7", 25, LD_ACCEPT, "trusted", "host6"},
-    {"hosts", SA_IN6, "2001:db8::6", 25, LD_REJECT, "not-listed", NULL},
-    {"hosts", SA_IN6, "2001:db8::8", 25, LD_REJECT, "not-listed", NULL},
-    {"hosts", SA_IN6, "fe80::7", 25, LD_REJECT, "not-listed", NULL},
+    {"hosts", SA_IN, "198.51.100.7", 25, LD_ACCEPT, LD_REASON_TRUSTED, "host4"},
+    {"hosts", SA_IN, "198.51.100.128", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"hosts", SA_IN6, "2001:db8::7", 25, LD_ACCEPT, LD_REASON_TRUSTED, "host6"},
+    {"hosts", SA_IN6, "2001:db8::6", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"hosts", SA_IN6, "2001:db8::8", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"hosts", SA_IN6, "fe80::7", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
     /* Overlapping: the longest prefix wins, equal prefixes the first. */
-    {"hosts", SA_IN, "192.0.2.40", 25, LD_ACCEPT, "trusted", "copier"},
-    {"hosts", SA_IN, "192.0.2.39", 25, LD_ACCEPT, "provider", "edge"},
-    {"hosts", SA_IN, "192.0.2.41", 25, LD_ACCEPT, "provider", "edge"},
-    {"hosts", SA_IN, "192.0.2.255", 25, LD_ACCEPT, "provider", "edge"},
-    {"hosts", SA_IN, "198.51.100.6", 25, LD_ACCEPT, "trusted", "half"},
-    {"hosts", SA_IN, "198.51.100.8", 25, LD_ACCEPT, "trusted", "half"},
-    {"hosts", SA_IN, "198.51.100.9", 25, LD_ACCEPT, "trusted", "half"},
-    {"hosts", SA_IN, "198.51.100.127", 25, LD_ACCEPT, "trusted", "half"},
-    {"hosts", SA_IN6, "2001:db8:e:ffff::1", 25, LD_ACCEPT, "provider",
+    {"hosts", SA_IN, "192.0.2.40", 25, LD_ACCEPT, LD_REASON_TRUSTED, "copier"},
+    {"hosts", SA_IN, "192.0.2.39", 25, LD_ACCEPT, LD_REASON_PROVIDER, "edge"},
+    {"hosts", SA_IN, "192.0.2.41", 25, LD_ACCEPT, LD_REASON_PROVIDER, "edge"},
+    {"hosts", SA_IN, "192.0.2.255", 25, LD_ACCEPT, LD_REASON_PROVIDER, "edge"},
+    {"hosts", SA_IN, "198.51.100.6", 25, LD_ACCEPT, LD_REASON_TRUSTED, "half"},
+    {"hosts", SA_IN, "198.51.100.8", 25, LD_ACCEPT, LD_REASON_TRUSTED, "half"},
+    {"hosts", SA_IN, "198.51.100.9", 25, LD_ACCEPT, LD_REASON_TRUSTED, "half"},
+    {"hosts", SA_IN, "198.51.100.127", 25, LD_ACCEPT, LD_REASON_TRUSTED, "half"},
+    {"hosts", SA_IN6, "2001:db8:e:ffff::1", 25, LD_ACCEPT, LD_REASON_PROVIDER,
      "edge"},
     /* 0.0.0.0/0: every IPv4 and mapped client, no IPv6 one. */
-    {"all4", SA_IN, "0.0.0.0", 25, LD_ACCEPT, "trusted", "all4"},
-    {"all4", SA_IN, "255.255.255.255", 25, LD_ACCEPT, "trusted", "all4"},
-    {"all4", SA_IN6, "::ffff:203.0.113.1", 25, LD_ACCEPT, "trusted", "all4"},
-    {"all4", SA_IN, "192.0.2.1", 25, LD_ACCEPT, "provider", "edge"},
-    {"all4", SA_IN6, "2001:db8::1", 25, LD_REJECT, "not-listed", NULL},
-    {"all4", SA_IN6, "::203.0.113.1", 25, LD_REJECT, "not-listed", NULL},
-    {"all4", SA_IN6, "64:ff9b::203.0.113.1", 25, LD_REJECT, "not-listed",
+    {"all4", SA_IN, "0.0.0.0", 25, LD_ACCEPT, LD_REASON_TRUSTED, "all4"},
+    {"all4", SA_IN, "255.255.255.255", 25, LD_ACCEPT, LD_REASON_TRUSTED, "all4"},
+    {"all4", SA_IN6, "::ffff:203.0.113.1", 25, LD_ACCEPT, LD_REASON_TRUSTED, "all4"},
+    {"all4", SA_IN, "192.0.2.1", 25, LD_ACCEPT, LD_REASON_PROVIDER, "edge"},
+    {"all4", SA_IN6, "2001:db8::1", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"all4", SA_IN6, "::203.0.113.1", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"all4", SA_IN6, "64:ff9b::203.0.113.1", 25, LD_REJECT, LD_REASON_NOT_LISTED,
      NULL},
     /* ::/0: every IPv6 client, translators included, no IPv4 one. */
-    {"all6", SA_IN6, "::", 25, LD_ACCEPT, "trusted", "all6"},
+    {"all6", SA_IN6, "::", 25, LD_ACCEPT, LD_REASON_TRUSTED, "all6"},
     {"all6", SA_IN6, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 25, LD_ACCEPT,
-     "trusted", "all6"},
-    {"all6", SA_IN6, "64:ff9b::203.0.113.1", 25, LD_ACCEPT, "trusted",
+     LD_REASON_TRUSTED, "all6"},
+    {"all6", SA_IN6, "64:ff9b::203.0.113.1", 25, LD_ACCEPT, LD_REASON_TRUSTED,
      "all6"},
-    {"all6", SA_IN6, "2002:cb00:7101::1", 25, LD_ACCEPT, "trusted", "all6"},
-    {"all6", SA_IN6, "2001:db8:e::1", 25, LD_ACCEPT, "provider", "edge"},
-    {"all6", SA_IN, "203.0.113.1", 25, LD_REJECT, "not-listed", NULL},
-    {"all6", SA_IN6, "::ffff:203.0.113.1", 25, LD_REJECT, "not-listed", NULL},
+    {"all6", SA_IN6, "2002:cb00:7101::1", 25, LD_ACCEPT, LD_REASON_TRUSTED, "all6"},
+    {"all6", SA_IN6, "2001:db8:e::1", 25, LD_ACCEPT, LD_REASON_PROVIDER, "edge"},
+    {"all6", SA_IN, "203.0.113.1", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
+    {"all6", SA_IN6, "::ffff:203.0.113.1", 25, LD_REJECT, LD_REASON_NOT_LISTED, NULL},
     /* clang-format on */
 };
 
@@ -306,8 +306,7 @@ static void test_edge_connect(void **state)
         if (v.entry >= 0 && (size_t)v.entry < c->nentries) {
             got_entry = c->entries[v.entry].name;
         }
-        if (v.action != r->want || v.reason == NULL ||
-            strcmp(v.reason, r->reason) != 0 ||
+        if (v.action != r->want || v.reason != r->reason ||
             (got_entry == NULL) != (r->entry == NULL) ||
             (got_entry != NULL && strcmp(got_entry, r->entry) != 0)) {
             print_error("row %zu: config %s, client %s port %d:\n"
@@ -317,10 +316,10 @@ static void test_edge_connect(void **state)
                         r->addr ? r->addr : "(none)",
                         r->port,
                         action_name(v.action),
-                        v.reason ? v.reason : "(null)",
+                        reason_name(v.reason),
                         got_entry ? got_entry : "-",
                         action_name(r->want),
-                        r->reason,
+                        reason_name(r->reason),
                         r->entry ? r->entry : "-");
             failures++;
         }

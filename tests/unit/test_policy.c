@@ -319,7 +319,7 @@ static void check_verdict(const char *row,
              sizeof(got),
              "%s %s",
              policy_verdict_word(v),
-             v->reason != NULL ? v->reason : "(null)");
+             reason_name(v->reason));
     if (strcmp(got, want) != 0) {
         fail_msg("%s: %s: got \"%s\", want \"%s\"", row, stage_name, got, want);
     }
@@ -623,7 +623,6 @@ static void test_policy_table(void **state)
         memset(&s, 0, sizeof(s));
         f.addr = row_addr(r->name, r->addr, &abuf);
         f.port = r->port;
-        f.daemon_name = "MTA";
         policy_connect(c, &f, &s, &v);
         check_verdict(
             r->name, "connect", c, &v, LD_STAGE_CONNECT, r->connect, r->entry);
@@ -701,8 +700,7 @@ static void test_policy_evaluate(void **state)
 
         f.addr = row_addr(r->name, r->addr, &abuf);
         f.port = r->port;
-        f.daemon_name = NULL;
-        policy_evaluate(c, &f, r->auth, r->rcpt, &v);
+            policy_evaluate(c, &f, r->auth, r->rcpt, &v);
         check_verdict(r->name, "evaluate", c, &v, r->stage, r->want, r->entry);
     }
 }
@@ -743,7 +741,6 @@ static void test_policy_internal_error(void **state)
     assert_int_equal(addr_parse("192.0.2.1", &a, err, sizeof(err)), 0);
     f.addr = &a;
     f.port = 25;
-    f.daemon_name = NULL;
     broken = *base;
     broken.allowed = NULL;
     for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -755,11 +752,11 @@ static void test_policy_internal_error(void **state)
          * forgets to write it fails the row. */
         memset(&v, 0, sizeof(v));
         v.action = LD_ACCEPT;
-        v.reason = "untouched";
+        v.reason = LD_REASON_COUNT; /* no real reason */
         policy_connect(base, &f, &s, &v);
         v.action = LD_ACCEPT;
         v.would = LD_ACCEPT;
-        v.reason = "untouched";
+        v.reason = LD_REASON_COUNT; /* no real reason */
         switch (rows[i].which) {
         case 0:
             policy_connect(NULL, &f, &s, &v);
@@ -854,7 +851,6 @@ static void test_policy_deferred_session(void **state)
     assert_int_equal(addr_parse("233.252.0.9", &a, err, sizeof(err)), 0);
     f.addr = &a;
     f.port = 25;
-    f.daemon_name = NULL;
     memset(&s, 0, sizeof(s));
     policy_connect(c, &f, &s, &v);
     check_verdict("deferred session",
@@ -950,6 +946,143 @@ static void test_policy_words(void **state)
     if (strcmp(policy_action_name((enum ld_action)99), "tempfail") != 0) {
         fail_msg("bad action: got \"%s\", want \"tempfail\"",
                  policy_action_name((enum ld_action)99));
+    }
+}
+
+/* The reply's class decides the refusal: what check prints is what the
+ * daemon tells the MTA. */
+#define CLASS_YAML                                                             \
+    "mode: %s\n"                                                               \
+    "providers_dir: providers\n"                                               \
+    "providers:\n"                                                             \
+    "  alpha: enabled\n"                                                       \
+    "trusted:\n"                                                               \
+    "  - name: lan\n"                                                          \
+    "    ranges: [10.0.0.0/8]\n"                                               \
+    "refuse:\n"                                                                \
+    "  at: %s\n"                                                               \
+    "  reply: \"%s\"\n"                                                        \
+    "unknown_client: reject\n"                                                 \
+    "relay:\n"                                                                 \
+    "  local_domains: [example.com]\n"                                         \
+    "  reply: \"%s\"\n"
+
+static void test_policy_reply_class(void **state)
+{
+    const fixture *fx = *state;
+    const struct {
+        const char *mode, *at, *refuse, *relay;
+        const char *addr; /* NULL: unknown client */
+        const char *rcpt; /* NULL: no RCPT */
+        const char *want; /* "WORD REASON" of policy_evaluate() */
+    } rows[] = {
+        /* clang-format off */
+        {"enforce", "connect", "451 4.7.1 Later", "554 5.7.1 No", "233.252.0.1",
+         NULL, "tempfail not-listed"},
+        {"enforce", "connect", "554 5.7.1 No", "554 5.7.1 No", "233.252.0.1",
+         NULL, "reject not-listed"},
+        {"enforce", "mail", "450 4.7.1 Later", "554 5.7.1 No", "233.252.0.1",
+         NULL, "tempfail not-listed"},
+        {"monitor", "connect", "451 4.7.1 Later", "554 5.7.1 No",
+         "233.252.0.1", NULL, "would-tempfail not-listed"},
+        {"enforce", "connect", "451 4.7.1 Later", "554 5.7.1 No", NULL, NULL,
+         "tempfail unknown-client"},
+        {"enforce", "connect", "554 5.7.1 No", "451 4.7.2 Relay later",
+         "10.0.0.1", "other.org", "tempfail relay-denied"},
+        {"enforce", "connect", "451 4.7.1 Later", "554 5.7.2 Relay no",
+         "10.0.0.1", "other.org", "reject relay-denied"},
+        {"monitor", "connect", "554 5.7.1 No", "451 4.7.2 Relay later",
+         "10.0.0.1", "other.org", "would-tempfail relay-denied"},
+        /* clang-format on */
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char yaml[2048];
+        char got[128];
+        ld_config *c = NULL;
+        ld_addr a;
+        ld_conn_facts f;
+        ld_verdict v;
+        char err[LD_ERRLEN];
+
+        snprintf(yaml,
+                 sizeof(yaml),
+                 CLASS_YAML,
+                 rows[i].mode,
+                 rows[i].at,
+                 rows[i].refuse,
+                 rows[i].relay);
+        c = testutil_config_load(yaml, "class.yaml", fx->dir);
+        if (c == NULL) {
+            fail_msg("row %zu: config did not load", i);
+        }
+        memset(&f, 0, sizeof(f));
+        f.port = 25;
+        if (rows[i].addr != NULL) {
+            if (addr_parse(rows[i].addr, &a, err, sizeof(err)) != 0) {
+                fail_msg("row %zu: %s", i, err);
+            }
+            f.addr = &a;
+        }
+        policy_evaluate(c, &f, NULL, rows[i].rcpt, &v);
+        snprintf(got,
+                 sizeof(got),
+                 "%s %s",
+                 policy_verdict_word(&v),
+                 reason_name(v.reason));
+        if (strcmp(got, rows[i].want) != 0) {
+            print_error("row %zu: refuse %s, relay %s, %s: got \"%s\", want "
+                        "\"%s\"\n",
+                        i,
+                        rows[i].refuse,
+                        rows[i].relay,
+                        rows[i].addr != NULL ? rows[i].addr : "unknown",
+                        got,
+                        rows[i].want);
+            config_free(c);
+            fail();
+        }
+        if (v.reply == NULL || v.reply->rcode[0] != (v.would == LD_TEMPFAIL
+                                                         ? '4'
+                                                         : '5')) {
+            config_free(c);
+            fail_msg("row %zu: reply class does not match the verdict", i);
+        }
+        config_free(c);
+    }
+}
+
+static void test_policy_reason_names(void **state)
+{
+    size_t i;
+    size_t j;
+
+    (void)state;
+    if (strcmp(reason_name(LD_REASON_NONE), "-") != 0 ||
+        strcmp(reason_name(LD_REASON_COUNT), "-") != 0 ||
+        strcmp(reason_name((enum ld_reason)-1), "-") != 0) {
+        fail_msg("out-of-range reasons must be \"-\"");
+    }
+    for (i = 1; i < LD_REASON_COUNT; i++) {
+        const char *n = reason_name((enum ld_reason)i);
+
+        if (strcmp(n, "-") == 0 || strspn(n, "abcdefghijklmnopqrstuvwxyz-") !=
+                                       strlen(n)) {
+            fail_msg("reason %zu: bad token \"%s\"", i, n);
+        }
+        if (reason_from_name(n) != (enum ld_reason)i) {
+            fail_msg("reason %zu: \"%s\" does not parse back", i, n);
+        }
+        for (j = 1; j < i; j++) {
+            if (strcmp(n, reason_name((enum ld_reason)j)) == 0) {
+                fail_msg("reasons %zu and %zu share \"%s\"", j, i, n);
+            }
+        }
+    }
+    if (reason_from_name("no-such-reason") != LD_REASON_NONE ||
+        reason_from_name(NULL) != LD_REASON_NONE) {
+        fail_msg("an unknown name must give LD_REASON_NONE");
     }
 }
 
@@ -1058,7 +1191,6 @@ static void test_policy_rcpt_toolong(void **state)
     assert_int_equal(addr_parse("198.51.100.3", &a, err, sizeof(err)), 0);
     f.addr = &a;
     f.port = 25;
-    f.daemon_name = NULL;
     memset(&s, 0, sizeof(s));
     policy_connect(c, &f, &s, &v);
     policy_mail(c, &s, NULL, &v);
@@ -1081,6 +1213,8 @@ int main(void)
         cmocka_unit_test(test_policy_deferred_session),
         cmocka_unit_test(test_policy_needs),
         cmocka_unit_test(test_policy_words),
+        cmocka_unit_test(test_policy_reply_class),
+        cmocka_unit_test(test_policy_reason_names),
         cmocka_unit_test(test_policy_rcpt_domain),
         cmocka_unit_test(test_policy_rcpt_toolong),
     };
