@@ -183,7 +183,8 @@ connect_listed(const ld_config *c, ld_session *s, uint16_t tag, ld_verdict *v)
 
     s->entry = (int)tag;
     v->entry = (int)tag;
-    s->reason = e->kind == LD_ENTRY_PROVIDER ? LD_REASON_PROVIDER : LD_REASON_TRUSTED;
+    s->reason =
+        e->kind == LD_ENTRY_PROVIDER ? LD_REASON_PROVIDER : LD_REASON_TRUSTED;
     /* ACCEPT lets the MTA skip every later callback, so only when RCPT
      * could not refuse either. */
     if (!relay_judged || e->relay) {
@@ -291,8 +292,11 @@ void policy_mail(const ld_config *c,
         return;
     }
     v->disabled_entry = s->disabled_entry;
-    verdict_refuse(
-        v, LD_REJECT, LD_REASON_NOT_LISTED, &c->refuse_reply, policy_outsider_mode(c));
+    verdict_refuse(v,
+                   LD_REJECT,
+                   LD_REASON_NOT_LISTED,
+                   &c->refuse_reply,
+                   policy_outsider_mode(c));
 }
 
 void policy_rcpt(const ld_config *c,
@@ -320,7 +324,8 @@ void policy_rcpt(const ld_config *c,
     mode = policy_outsider_mode(c);
     if (s->refused_deferred && !s->authenticated && mode == LD_MODE_ENFORCE) {
         v->disabled_entry = s->disabled_entry;
-        verdict_refuse(v, LD_REJECT, LD_REASON_NOT_LISTED, &c->refuse_reply, mode);
+        verdict_refuse(
+            v, LD_REJECT, LD_REASON_NOT_LISTED, &c->refuse_reply, mode);
         return;
     }
     if (c->nlocal_domains == 0) {

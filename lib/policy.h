@@ -67,9 +67,9 @@ typedef struct ld_verdict {
     enum ld_action would;  /* what enforce mode would have told it */
     bool monitored;        /* a refusal turned into continue by monitor */
     enum ld_stage stage;
-    int entry;             /* matched entry index, or -1 */
-    int disabled_entry;    /* for a refusal: disabled profile holding the
-                            * address, or -1 (explains only) */
+    int entry;          /* matched entry index, or -1 */
+    int disabled_entry; /* for a refusal: disabled profile holding the
+                         * address, or -1 (explains only) */
     enum ld_reason reason;
     const ld_reply *reply; /* for reject/tempfail (also when monitored) */
 } ld_verdict;
@@ -86,9 +86,9 @@ typedef struct ld_session {
     bool judged;           /* false: port out of scope, nothing is checked */
     bool refused_deferred; /* refusal waiting for MAIL */
     bool authenticated;
-    int entry;          /* matched entry or -1 */
-    bool connected;     /* set by policy_connect(); false: internal error */
-    int disabled_entry; /* disabled profile holding the client, or -1 */
+    int entry;             /* matched entry or -1 */
+    bool connected;        /* set by policy_connect(); false: internal error */
+    int disabled_entry;    /* disabled profile holding the client, or -1 */
     enum ld_reason reason; /* connect reason, repeated by later stages */
 } ld_session;
 

@@ -61,7 +61,8 @@ static const enum ld_reason stats_fixed_reason[] = {
     LD_REASON_UNKNOWN_CLIENT,
     LD_REASON_INTERNAL_ERROR,
 };
-#define STATS_NFIXED (sizeof(stats_fixed_reason) / sizeof(stats_fixed_reason[0]))
+#define STATS_NFIXED                                                           \
+    (sizeof(stats_fixed_reason) / sizeof(stats_fixed_reason[0]))
 static stats_row *stats_fixed[LD_REASON_COUNT];
 
 static stats_row *stats_row_new(enum stats_kind kind, const char *name)
