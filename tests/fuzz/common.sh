@@ -3,7 +3,7 @@
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 fuzzdir=$top/tests/fuzz
 build=${LOCKDOWN_FUZZ_BUILD:-$top/build-fuzz}
-harnesses=(range addrset config sockspec policy rcpt_domain)
+harnesses=(range addrset config sockspec policy rcpt_domain namepat)
 [ -f "$top/milter/macro.c" ] && harnesses+=(macro)
 [ -f "$top/milter/callbacks.c" ] && [ -f /usr/include/libmilter/mfapi.h ] &&
     harnesses+=(callbacks)

@@ -95,6 +95,18 @@ def seeds_sockspec():
                 write("sockspec", m.group(1))
 
 
+def seeds_namepat():
+    clear("namepat")
+    strings = [x for x in c_strings(os.path.join(TOP, "tests", "unit",
+                                                 "test_namepat.c"))
+               if len(x) < 300]
+    pats = [x for x in strings if x.startswith(b"*") or b"." in x][:40]
+    names = strings[:40]
+    for i, pat in enumerate(pats):
+        write("namepat", pat + b"\n" + names[i % len(names)])
+        write("namepat", pat + b"\nmx1." + pat.lstrip(b"*."))
+
+
 def seeds_config():
     clear("config")
     for f in yaml_files():
@@ -174,6 +186,7 @@ def seeds_policy():
 def main():
     seeds_range()
     seeds_sockspec()
+    seeds_namepat()
     seeds_config()
     seeds_rcpt_domain()
     seeds_addrset()
