@@ -37,6 +37,7 @@ static const char *const refuse_at_names[] = {"connect", "mail", NULL};
 static const char *const unknown_names[] = {
     "tempfail", "reject", "accept", NULL};
 static const char *const state_names[] = {"enabled", "disabled", NULL};
+static const char *const log_names[] = {"decisions", "refusals", NULL};
 static const char *const facility_names[] = {"mail",
                                              "daemon",
                                              "local0",
@@ -613,6 +614,16 @@ static int h_mode(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     (void)c;
     (void)n;
     l->c->mode = (enum ld_mode)v->n;
+    return 0;
+}
+
+static int h_log(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    (void)c;
+    (void)n;
+    l->c->log = (enum ld_log)v->n;
     return 0;
 }
 
@@ -1239,6 +1250,7 @@ static const ys_key main_keys[] = {
      .fn = h_unknown},
     {.name = "relay", .type = YS_MAP, .sub = relay_keys},
     {.name = "daemon", .type = YS_MAP, .sub = daemon_keys},
+    {.name = "log", .type = YS_ENUM, .enums = log_names, .fn = h_log},
     {.name = NULL},
 };
 
@@ -1653,6 +1665,7 @@ static int config_defaults(ld_config *c)
     char msg[LD_ERRLEN];
 
     c->mode = LD_MODE_ENFORCE;
+    c->log = LD_LOG_DECISIONS;
     c->refuse_at = LD_REFUSE_CONNECT;
     c->unknown_client = LD_UNKNOWN_TEMPFAIL;
     c->relay_authenticated = true;

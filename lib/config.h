@@ -34,6 +34,10 @@ enum ld_mode { LD_MODE_ENFORCE = 0, LD_MODE_MONITOR = 1 };
 enum ld_refuse_at { LD_REFUSE_CONNECT = 0, LD_REFUSE_MAIL = 1 };
 enum ld_unknown { LD_UNKNOWN_TEMPFAIL = 0, LD_UNKNOWN_REJECT, LD_UNKNOWN_ACCEPT };
 enum ld_entry_kind { LD_ENTRY_PROVIDER = 0, LD_ENTRY_TRUSTED = 1 };
+/* Which decisions the daemon logs: every one, or only refusals (the
+ * decisions that let a client through are then debug messages, not
+ * written). */
+enum ld_log { LD_LOG_DECISIONS = 0, LD_LOG_REFUSALS = 1 };
 
 /* An SMTP reply split into its parts: "554 5.7.1 text". Configured replies
  * are refusals (4xx/5xx), the enhanced code has the same class, and the
@@ -107,6 +111,7 @@ typedef struct ld_config {
     ld_reply relay_reply;     /* default "554 5.7.1 Relay access denied" */
 
     ld_daemon daemon;
+    enum ld_log log; /* "log:", default decisions */
 
     /* Built from enabled providers and trusted entries: decides. The tag
      * is the entry index; equal prefixes keep the lowest index. Never NULL

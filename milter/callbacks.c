@@ -152,6 +152,12 @@ static void conn_log(const conn *c,
     bool has_reply = refusal && v->reply != NULL;
     unsigned stage = (unsigned)v->stage < 3 ? (unsigned)v->stage : 0;
 
+    /* A decision that lets the client through is a debug message in
+     * "log: refusals" mode, and debug messages are not written: return
+     * before any formatting, which is what that mode saves. */
+    if (!refusal && cfg != NULL && cfg->log == LD_LOG_REFUSALS) {
+        return;
+    }
     if (port > 0) {
         snprintf(portbuf, sizeof(portbuf), "%d", port);
     } else {

@@ -306,7 +306,8 @@ static const struct load_case load_cases[] = {
      "providers: {}\nmodes: enforce\n",
      {{0}},
      MAIN ":2:1: unknown key \"modes\" (known keys: mode, providers_dir, "
-          "providers, trusted, scope, refuse, unknown_client, relay, daemon)",
+          "providers, trusted, scope, refuse, unknown_client, relay, daemon, "
+          "log)",
      NULL},
     {"unknown nested key",
      "providers: {}\nscope:\n  port: [25]\n",
@@ -356,6 +357,11 @@ static const struct load_case load_cases[] = {
      "providers: {}\nmode: [enforce]\n",
      {{0}},
      MAIN ":2:7: mode: expected one of: enforce, monitor, got a list",
+     NULL},
+    {"unknown log mode",
+     "providers: {}\nlog: accepts\n",
+     {{0}},
+     MAIN ":2:6: log: \"accepts\" is not one of: decisions, refusals",
      NULL},
     {"scalar where a list is expected",
      "providers: {}\nscope:\n  ports: 25\n",
@@ -1179,7 +1185,8 @@ static void test_every_key(void **state)
                        "  socket_owner: \"lockdown:postfix\"\n"
                        "  user: lockdown\n"
                        "  pidfile: /run/lockdown/milter.pid\n"
-                       "  syslog_facility: local3\n";
+                       "  syslog_facility: local3\n"
+                       "log: refusals\n";
     const char *w = "every key";
     char err[LD_ERRLEN];
     char *dir = temp_dir();
@@ -1198,6 +1205,7 @@ static void test_every_key(void **state)
     pdir = expand("{dir}/profiles", dir);
     check_str(w, "providers_dir", c->providers_dir, pdir);
     check_long(w, "mode", c->mode, LD_MODE_MONITOR);
+    check_long(w, "log", c->log, LD_LOG_REFUSALS);
     check_long(w, "nentries", (long)c->nentries, 6);
     check_long(w, "nproviders", (long)c->nproviders, 3);
     check_long(w, "find mailroute", config_entry_find(c, "mailroute"), 0);
@@ -1326,6 +1334,7 @@ static void test_helpers(void **state)
     check_str(w, "defaults: providers_dir", all->providers_dir, "providers");
     check_long(
         w, "defaults: relay_authenticated", all->relay_authenticated, true);
+    check_long(w, "defaults: log", all->log, LD_LOG_DECISIONS);
     check_long(w, "defaults: nentries", (long)all->nentries, 0);
     config_free(c);
     config_free(all);
