@@ -1,5 +1,5 @@
 #!/bin/bash
-# Valgrind memcheck pass (issue 5 item 2): builds without sanitizers in
+# Valgrind memcheck pass: builds without sanitizers in
 # build-memcheck/ and runs under valgrind, failing on any memory error and
 # on any definite or indirect leak:
 #   - every unit test (tests/unit/test_*.c, tests/milter/test_macro),

@@ -2,7 +2,7 @@
 """gen_ranges.py - a seeded provider profile with many ranges, for the
 milter benchmarks with a large table loaded.
 
-The mix follows issue 6: mostly /24, some /16-/23 and /25-/32, 20% IPv6
+The mix: mostly /24, some /16-/23 and /25-/32, 20% IPv6
 /32-/48. IPv4 prefixes are drawn in 1.0.0.0-126.255.255.255 and IPv6 ones
 in 2400::/6, so that the outside pools of the benchmark (TEST-NET-2/3,
 2001:db8::/32) and the shipped profiles never overlap them.

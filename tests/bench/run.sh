@@ -1,5 +1,5 @@
 #!/bin/bash
-# run.sh - every benchmark of issue 6, side by side with the baselines,
+# run.sh - every benchmark, side by side with the baselines,
 # measured in the same run and interleaved (ABAB...), written to
 # tests/bench/results/latest.md (Markdown) and latest.csv.
 #

@@ -223,7 +223,7 @@ def sendmail_fetch(x):
     cache = os.path.abspath(cache)
     lib = os.path.join(x.src, "tests", "lib", "sendmail.sh")
     if os.path.exists(lib):
-        # helper "integration"'s fetcher: apt-get download + dpkg -x, once.
+        # The integration suite's fetcher: apt-get download + dpkg -x, once.
         run(["bash", "-c", '. "$1" && sm_fetch "$2"', "fetch", lib, cache])
     else:
         root = os.path.join(cache, "root")

@@ -1,11 +1,12 @@
 #!/bin/bash
-# Long fuzz run (issue 5 item 1): each harness until 10^8 executions or
+# Long fuzz run: each harness until 10^8 executions or
 # LOCKDOWN_FUZZ_SECONDS (default 3600) per harness, whichever comes first,
 # in libFuzzer's fork mode with LOCKDOWN_FUZZ_WORKERS processes (default 1;
 # 2 uses both cores). Crashes, leaks, UB, timeouts and OOMs are counted and
 # the run goes on (-ignore_crashes); the inputs are kept in
-# tests/fuzz/work/long/. Prints one line per harness for tests/fuzz/README.md
-# and exits non-zero when any harness found anything.
+# tests/fuzz/work/long/. Prints a Markdown table, one row per harness (the
+# long-run table of tests/fuzz/README.md, less its machine column), and
+# exits non-zero when any harness found anything.
 #   tests/fuzz/run-long.sh [harness...]
 #   LOCKDOWN_FUZZ_RUNS=100000000 LOCKDOWN_FUZZ_SECONDS=3600 LOCKDOWN_FUZZ_WORKERS=2
 set -euo pipefail

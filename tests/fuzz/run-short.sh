@@ -1,5 +1,5 @@
 #!/bin/bash
-# Short fuzz run for CI (issue 5 item 1): builds the libFuzzer harnesses
+# Short fuzz run for CI: builds the libFuzzer harnesses
 # (clang, ASan+UBSan, -DLOCKDOWN_FUZZ=ON) in build-fuzz/, runs each for
 # LOCKDOWN_FUZZ_SECONDS (default 20) from the committed corpus, and fails on
 # any crash, leak, UB, timeout or out-of-memory.

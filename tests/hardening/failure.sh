@@ -1,5 +1,5 @@
 #!/bin/bash
-# failure.sh - the milter dies or stalls under load (issue 5, item 4).
+# failure.sh - the milter dies or stalls under load.
 #
 # A real MTA on loopback, in this script's own network namespace (only lo
 # exists: nothing can leave 127.0.0.0/8):

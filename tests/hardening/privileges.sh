@@ -1,5 +1,5 @@
 #!/bin/bash
-# privileges.sh - privileges and files (issue 5, item 7): the cases
+# privileges.sh - privileges and files: the cases
 # tests/milter/startup.sh does not already cover.
 #
 # Already in tests/milter/startup.sh (not repeated here):

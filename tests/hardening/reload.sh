@@ -1,5 +1,5 @@
 #!/bin/bash
-# reload.sh - reload under load (issue 5, item 3).
+# reload.sh - reload under load.
 #
 # While miltergen drives sessions against lockdown-milter (unix socket, -f)
 # without pause, the config file is swapped by rename between two valid

@@ -1,5 +1,5 @@
 #!/bin/bash
-# soak.sh - soak (issue 5, item 5).
+# soak.sh - soak: memory, descriptors and threads under a long load.
 #
 # lockdown-milter (unix socket, -f) under miltergen: a warm-up run, then one
 # run of SESSIONS sessions (connect, MAIL, RCPT; providers, a trusted LAN

@@ -899,7 +899,7 @@ static void test_range_from_prefix(void **state)
     assert_int_equal(failures, 0);
 }
 
-/* ---- sockaddr and normalisation (issue 5 item 6) ----------------------- */
+/* ---- sockaddr and normalisation ---------------------------------------- */
 
 struct sock_row {
     int family;       /* of the socket address */

@@ -1,6 +1,6 @@
 /*
  * test_addrset.c - the tagged prefix set: shipped profile boundaries, the
- * issue 5 edge-case table, builder rules, and a differential test against
+ * address edge-case table, builder rules, and a differential test against
  * a naive longest-prefix scan.
  *
  * Every mismatch prints the input with got/want; tables run to the end
@@ -201,7 +201,7 @@ static void test_profiles(void **state)
     addrset_free(s);
 }
 
-/* ---- issue 5 item 6: edge-case table ------------------------------------ */
+/* ---- edge-case table --------------------------------------------------- */
 
 struct edge_case {
     const char *name;

@@ -1,5 +1,5 @@
 /*
- * test_edge.c - the edge-case table of issue 5 item 6, end to end through
+ * test_edge.c - the address edge-case table, end to end through
  * the public APIs: a config from config_load_string(), the client's socket
  * address through addr_from_sockaddr() as the daemon converts it, and
  * policy_connect(). test_addr, test_addrset and test_policy check each
