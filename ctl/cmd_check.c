@@ -25,6 +25,7 @@ typedef struct check_args {
     const char *address; /* "-": stdin */
     int port;            /* -1: not given (treated as locked) */
     const char *auth;
+    const char *name;        /* --name: the verified host name */
     const char *rcpt;        /* --rcpt as given */
     const char *rcpt_domain; /* NULL: no RCPT stage */
     char domain_buf[CHECK_DOMAIN_MAX];
@@ -99,8 +100,11 @@ static int check_set_arg(void *ctx, size_t k, const char *val)
     case 1:
         ca->auth = val;
         break;
-    default:
+    case 2:
         ca->rcpt = val;
+        break;
+    default:
+        ca->name = val;
         break;
     }
     return 0;
@@ -108,7 +112,7 @@ static int check_set_arg(void *ctx, size_t k, const char *val)
 
 static int check_parse_args(int argc, char **argv, check_args *ca)
 {
-    static const char *const names[] = {"port", "auth", "rcpt"};
+    static const char *const names[] = {"port", "auth", "rcpt", "name"};
     const ctl_args_spec spec = {
         "check", names, sizeof(names) / sizeof(names[0]), true, check_set_arg};
 
@@ -141,10 +145,11 @@ static void check_judge(const ld_config *c,
                         int port,
                         ld_verdict *v)
 {
-    ld_conn_facts f;
+    ld_conn_facts f = {0};
 
     f.addr = addr;
     f.port = port;
+    f.client_name = ca->name;
     policy_evaluate(c, &f, ca->auth, ca->rcpt_domain, v);
 }
 

@@ -1926,14 +1926,12 @@ bool config_port_locked(const ld_config *c, int port)
     return false;
 }
 
-bool config_domain_local(const ld_config *c, const char *domain)
+/* Is domain (any case, one trailing dot ignored) one of list? */
+static bool domain_listed(char *const *list, size_t n, const char *domain)
 {
     size_t len = 0;
     size_t i = 0;
 
-    if (c == NULL || domain == NULL) {
-        return false;
-    }
     len = strlen(domain);
     if (len > 0 && domain[len - 1] == '.') {
         len--;
@@ -1941,13 +1939,29 @@ bool config_domain_local(const ld_config *c, const char *domain)
     if (len == 0) {
         return false;
     }
-    for (i = 0; i < c->nlocal_domains; i++) {
-        if (strlen(c->local_domains[i]) == len &&
-            strncasecmp(c->local_domains[i], domain, len) == 0) {
+    for (i = 0; i < n; i++) {
+        if (strlen(list[i]) == len && strncasecmp(list[i], domain, len) == 0) {
             return true;
         }
     }
     return false;
+}
+
+bool config_domain_local(const ld_config *c, const char *domain)
+{
+    if (c == NULL || domain == NULL) {
+        return false;
+    }
+    return domain_listed(c->local_domains, c->nlocal_domains, domain);
+}
+
+bool config_domain_scoped(const ld_config *c, const char *domain)
+{
+    if (c == NULL || c->nscope_domains == 0 || domain == NULL ||
+        domain[0] == '\0' || domain[0] == '[') {
+        return true;
+    }
+    return domain_listed(c->scope_domains, c->nscope_domains, domain);
 }
 
 void config_free(ld_config *c)

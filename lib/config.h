@@ -21,6 +21,7 @@
 
 #include "addr.h"
 #include "addrset.h"
+#include "namepat.h"
 
 /* The build sets it from the install prefix (CMakeLists.txt). */
 #ifndef LD_DEFAULT_CONFIG
@@ -70,6 +71,8 @@ typedef struct ld_entry {
     char **range_text; /* as written, for messages and export */
     ld_mark *range_mark;
     size_t nranges;
+    namepat *hostnames; /* provider "hostnames:", verified host names */
+    size_t nhostnames;
     ld_mark mark; /* where the entry was defined */
 } ld_entry;
 
@@ -101,8 +104,13 @@ typedef struct ld_config {
                       * means all ports are locked */
     size_t nports;
 
+    char **scope_domains; /* scope.domains: lower case, no trailing dot;
+                           * none means all mail is locked */
+    size_t nscope_domains;
+
     enum ld_refuse_at refuse_at;
     ld_reply refuse_reply; /* default "554 5.7.1 ..." */
+    ld_reply drift_reply;  /* refuse.drift_reply, always 4xx */
     enum ld_unknown unknown_client;
 
     char **local_domains; /* lower case, no trailing dot */
@@ -168,6 +176,11 @@ bool config_port_locked(const ld_config *c, int port);
 
 /* Is the domain (any case, trailing dot allowed) a local domain? */
 bool config_domain_local(const ld_config *c, const char *domain);
+
+/* Is mail to this recipient domain locked by scope.domains? Every domain
+ * is when the list is empty. A recipient without a domain (NULL or "")
+ * and an over-long domain are locked too: fail closed. */
+bool config_domain_scoped(const ld_config *c, const char *domain);
 
 void config_free(ld_config *c);
 

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "namepat.h"
 #include "policy.h"
 
 /* ld_reply.text is not const; these are never written through. */
@@ -140,7 +141,62 @@ static void session_init(ld_session *s)
     s->entry = -1;
     s->connected = false;
     s->disabled_entry = -1;
+    s->drift_entry = -1;
+    s->scoped = false;
     s->reason = LD_REASON_NONE;
+}
+
+/* The first enabled provider whose hostnames: match the verified name.
+ * Only explains and softens a refusal; never lets anyone in. */
+static int policy_name_entry(const ld_config *c, const char *name)
+{
+    char buf[NAMEPAT_MAX + 1];
+    int len;
+    size_t i;
+    size_t k;
+
+    if (name == NULL) {
+        return -1;
+    }
+    len = namepat_name(name, buf, sizeof(buf));
+    if (len < 0) {
+        return -1;
+    }
+    for (i = 0; i < c->nproviders && i < c->nentries; i++) {
+        const ld_entry *e = &c->entries[i];
+
+        if (e->kind != LD_ENTRY_PROVIDER || !e->enabled) {
+            continue;
+        }
+        for (k = 0; k < e->nhostnames; k++) {
+            if (namepat_match(&e->hostnames[k], buf, (size_t)len)) {
+                return (int)i;
+            }
+        }
+    }
+    return -1;
+}
+
+/* The refusal of an outsider, at whatever stage it falls: the drift reply
+ * when a provider's verified name vouches for it, else refuse.reply. */
+static void
+verdict_outsider(const ld_config *c, const ld_session *s, ld_verdict *v)
+{
+    if (s->drift_entry >= 0) {
+        v->entry = s->drift_entry;
+        verdict_refuse(v,
+                       LD_TEMPFAIL,
+                       LD_REASON_PROVIDER_NAME_UNLISTED,
+                       &c->drift_reply,
+                       policy_outsider_mode(c));
+        return;
+    }
+    v->disabled_entry = s->disabled_entry;
+    verdict_refuse(v,
+                   LD_REJECT,
+                   LD_REASON_NOT_LISTED,
+                   &c->refuse_reply,
+                   policy_outsider_mode(c));
 }
 
 /* Which disabled profile holds the address, to explain a refusal. */
@@ -195,21 +251,21 @@ connect_listed(const ld_config *c, ld_session *s, uint16_t tag, ld_verdict *v)
 }
 
 static void connect_outsider(const ld_config *c,
-                             const ld_addr *a,
+                             const ld_conn_facts *f,
                              ld_session *s,
                              ld_verdict *v)
 {
-    s->disabled_entry = policy_disabled_entry(c, a);
-    if (c->refuse_at == LD_REFUSE_MAIL) {
+    s->disabled_entry = policy_disabled_entry(c, f->addr);
+    s->drift_entry = policy_name_entry(c, f->client_name);
+    if (c->nscope_domains > 0 || c->refuse_at == LD_REFUSE_MAIL) {
         s->refused_deferred = true;
+        s->scoped = c->nscope_domains > 0;
         s->reason = LD_REASON_DEFERRED;
         verdict_pass(v, LD_CONTINUE, s->reason);
         return;
     }
     s->reason = LD_REASON_NOT_LISTED;
-    v->disabled_entry = s->disabled_entry;
-    verdict_refuse(
-        v, LD_REJECT, s->reason, &c->refuse_reply, policy_outsider_mode(c));
+    verdict_outsider(c, s, v);
 }
 
 void policy_connect(const ld_config *c,
@@ -261,7 +317,7 @@ void policy_connect(const ld_config *c,
     if (found) {
         connect_listed(c, s, tag, v);
     } else {
-        connect_outsider(c, f->addr, s, v);
+        connect_outsider(c, f, s, v);
     }
 }
 
@@ -287,24 +343,27 @@ void policy_mail(const ld_config *c,
         verdict_pass(v, LD_CONTINUE, s->reason);
         return;
     }
-    if (s->authenticated) {
+    if (s->authenticated && c->refuse_at == LD_REFUSE_MAIL) {
         verdict_pass(v, LD_CONTINUE, LD_REASON_AUTHENTICATED);
         return;
     }
-    v->disabled_entry = s->disabled_entry;
-    verdict_refuse(v,
-                   LD_REJECT,
-                   LD_REASON_NOT_LISTED,
-                   &c->refuse_reply,
-                   policy_outsider_mode(c));
+    if (s->scoped) {
+        /* Judged per recipient. */
+        verdict_pass(v, LD_CONTINUE, s->reason);
+        return;
+    }
+    verdict_outsider(c, s, v);
 }
 
 void policy_rcpt(const ld_config *c,
                  const ld_session *s,
                  const char *rcpt_domain,
+                 bool delivered_here,
                  ld_verdict *v)
 {
     enum ld_mode mode;
+    enum ld_reason pass = LD_REASON_NONE;
+    bool lifted = false;
 
     if (v == NULL) {
         return;
@@ -322,19 +381,31 @@ void policy_rcpt(const ld_config *c,
      * MAIL stage was skipped. Enforce it here rather than let it pass;
      * in monitor mode MAIL already logged it, so judge relaying. */
     mode = policy_outsider_mode(c);
-    if (s->refused_deferred && !s->authenticated && mode == LD_MODE_ENFORCE) {
-        v->disabled_entry = s->disabled_entry;
-        verdict_refuse(
-            v, LD_REJECT, LD_REASON_NOT_LISTED, &c->refuse_reply, mode);
+    lifted = s->authenticated && c->refuse_at == LD_REFUSE_MAIL;
+    if (s->scoped && !lifted && config_domain_scoped(c, rcpt_domain)) {
+        verdict_outsider(c, s, v);
         return;
     }
+    if (s->refused_deferred && !s->scoped && !lifted &&
+        mode == LD_MODE_ENFORCE) {
+        verdict_outsider(c, s, v);
+        return;
+    }
+    /* An outsider let through only because this recipient is not locked
+     * says so, whatever the relay check finds to pass it. */
+    pass = s->scoped && !lifted ? LD_REASON_DOMAIN_NOT_LOCKED : LD_REASON_NONE;
     if (c->nlocal_domains == 0) {
-        verdict_pass(v, LD_CONTINUE, LD_REASON_RELAY_NOT_JUDGED);
+        verdict_pass(v,
+                     LD_CONTINUE,
+                     pass != LD_REASON_NONE ? pass
+                                            : LD_REASON_RELAY_NOT_JUDGED);
         return;
     }
-    if (rcpt_domain == NULL || rcpt_domain[0] == '\0' ||
+    if (delivered_here || rcpt_domain == NULL || rcpt_domain[0] == '\0' ||
         config_domain_local(c, rcpt_domain)) {
-        verdict_pass(v, LD_CONTINUE, LD_REASON_LOCAL_RECIPIENT);
+        verdict_pass(v,
+                     LD_CONTINUE,
+                     pass != LD_REASON_NONE ? pass : LD_REASON_LOCAL_RECIPIENT);
         return;
     }
     if (s->entry >= 0 && (size_t)s->entry < c->nentries &&
@@ -379,7 +450,7 @@ void policy_evaluate(const ld_config *c,
     if (verdict_final(v) || rcpt_domain == NULL) {
         return;
     }
-    policy_rcpt(c, &s, rcpt_domain, v);
+    policy_rcpt(c, &s, rcpt_domain, false, v);
 }
 
 bool policy_needs_mail(const ld_config *c)
@@ -397,7 +468,7 @@ bool policy_needs_rcpt(const ld_config *c)
     if (c == NULL) {
         return true;
     }
-    return c->nlocal_domains > 0;
+    return c->nlocal_domains > 0 || c->nscope_domains > 0;
 }
 
 const char *policy_action_name(enum ld_action a)

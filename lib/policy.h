@@ -22,6 +22,16 @@
  *  A missing port is treated as locked; a missing config or session is an
  *    internal error and gives tempfail.
  *
+ * Drift guard: an outsider whose verified host name (client_name) matches
+ *    the hostnames: of an enabled provider is refused with
+ *    refuse.drift_reply (always 4xx) and reason provider-name-unlisted,
+ *    entry naming that profile, wherever it would have been refused as
+ *    not-listed. It is never accepted on its name.
+ *  scope.domains: when set, an outsider is not refused at connect or MAIL;
+ *    each RCPT to a listed domain (or without a domain) is refused instead,
+ *    unless refuse.at is mail and the user authenticated. Other recipients
+ *    pass (reason domain-not-locked) and the relay policy still applies.
+ *
  * Details the paragraph above leaves open:
  *  - "accept when nothing later could refuse": no deferred refusal pending
  *    and relay either not judged (no local_domains) or allowed (relay: true).
@@ -76,19 +86,25 @@ typedef struct ld_verdict {
 
 /* Facts of a connection, from the socket address and macros. */
 typedef struct ld_conn_facts {
-    const ld_addr *addr; /* NULL: unknown client (no address, AF_UNIX...) */
-    int port;            /* local port, -1 when unknown */
+    const ld_addr *addr;     /* NULL: unknown client (no address, AF_UNIX...) */
+    int port;                /* local port, -1 when unknown */
+    const char *client_name; /* forward-confirmed host name, NULL: none.
+                              * Never an unverified PTR name or HELO. */
 } ld_conn_facts;
 
 /* Per-connection state the policy keeps between stages. Zero it, then let
  * policy_connect() fill it. */
 typedef struct ld_session {
     bool judged;           /* false: port out of scope, nothing is checked */
-    bool refused_deferred; /* refusal waiting for MAIL */
+    bool refused_deferred; /* refusal waiting for MAIL (or RCPT) */
     bool authenticated;
     int entry;             /* matched entry or -1 */
     bool connected;        /* set by policy_connect(); false: internal error */
     int disabled_entry;    /* disabled profile holding the client, or -1 */
+    int drift_entry;       /* enabled profile whose hostnames: match the
+                            * verified name of an outsider, or -1 */
+    bool scoped;           /* outsider locked out per recipient
+                            * (scope.domains), not per connection */
     enum ld_reason reason; /* connect reason, repeated by later stages */
 } ld_session;
 
@@ -104,12 +120,15 @@ void policy_mail(const ld_config *c,
                  ld_verdict *v);
 
 /* rcpt_domain: the recipient's domain, from policy_rcpt_domain() of the
- * RCPT argument or {rcpt_addr} (not {rcpt_host}: with a smarthost or a
- * transport map that is the next hop, not the domain). NULL or "" when
- * there is none (a local user: not relaying). */
+ * RCPT argument (not {rcpt_host}: with a smarthost or a transport map that
+ * is the next hop, not the domain). NULL or "" when there is none (a local
+ * user). delivered_here: the MTA delivers it on this host ({rcpt_mailer}
+ * local), so it is never relaying; scope.domains still looks at the
+ * domain. */
 void policy_rcpt(const ld_config *c,
                  const ld_session *s,
                  const char *rcpt_domain,
+                 bool delivered_here,
                  ld_verdict *v);
 
 /* The fail-closed verdict for a daemon that lost its state at stage:

@@ -20,8 +20,11 @@ enum ld_reason {
     LD_REASON_RELAY_ALLOWED,    /* relaying by an entry with relay: true */
     LD_REASON_RELAY_DENIED,     /* relaying refused */
     LD_REASON_RELAY_NOT_JUDGED, /* no relay.local_domains configured */
-    LD_REASON_STAGES_UNKNOWN,   /* the MTA never negotiated the stages */
-    LD_REASON_INTERNAL_ERROR,   /* missing config, session or state */
+    LD_REASON_PROVIDER_NAME_UNLISTED, /* verified name of a provider, address
+                                       * in none of its ranges: 4xx */
+    LD_REASON_DOMAIN_NOT_LOCKED, /* outsider's RCPT outside scope.domains */
+    LD_REASON_STAGES_UNKNOWN,    /* the MTA never negotiated the stages */
+    LD_REASON_INTERNAL_ERROR,    /* missing config, session or state */
     LD_REASON_COUNT
 };
 

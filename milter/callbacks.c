@@ -30,15 +30,18 @@ typedef struct conn {
     bool negotiated; /* xxfi_negotiate chose the stages for this config */
     int port;        /* local port from {daemon_port}, -1 unknown */
     log_peer peer;
+    char name[MACRO_LOG_BUF]; /* verified host name, sanitized; "" none */
 } conn;
 
 /* Macros this milter asks for itself, so admins need not touch
  * milter_*_macros (Postfix) or confMILTER_MACROS_* (Sendmail). */
-static char macros_connect[] = "{daemon_port}";
+static char macros_connect[] = "{daemon_port} {client_name} {client_resolve}";
 static char macros_mail[] = "{auth_authen} {auth_type}";
 static char macros_rcpt[] = "{rcpt_addr} {rcpt_host} {rcpt_mailer}";
 
 static char sym_daemon_port[] = "{daemon_port}";
+static char sym_client_name[] = "{client_name}";
+static char sym_client_resolve[] = "{client_resolve}";
 static char sym_auth_authen[] = "{auth_authen}";
 static char sym_rcpt_mailer[] = "{rcpt_mailer}";
 
@@ -150,6 +153,7 @@ static void conn_log(const conn *c,
     bool has_user = user != NULL && user[0] != '\0';
     bool angled = rcpt != NULL && rcpt[0] == '<';
     bool has_reply = refusal && v->reply != NULL;
+    bool drift = false;
     unsigned stage = (unsigned)v->stage < 3 ? (unsigned)v->stage : 0;
 
     /* A decision that lets the client through is a debug message in
@@ -177,9 +181,14 @@ static void conn_log(const conn *c,
     if (has_reply) {
         macro_sanitize_quoted(v->reply->text, replybuf, sizeof(replybuf));
     }
-    log_msg(refusal ? LOG_NOTICE : LOG_INFO,
+    /* A provider server outside the ranges is the admin's to fix. */
+    drift = v->reason == LD_REASON_PROVIDER_NAME_UNLISTED && c != NULL;
+    log_msg(drift     ? LOG_WARNING
+            : refusal ? LOG_NOTICE
+                      : LOG_INFO,
             peer,
             "stage=%s port=%s verdict=%s reason=%s entry=%s"
+            "%s%s"            /* name= */
             "%s%s"            /* disabled= */
             "%s%s"            /* user= */
             "%s%s%s%s"        /* rcpt=<...> */
@@ -189,6 +198,8 @@ static void conn_log(const conn *c,
             policy_verdict_word(v),
             reason_name(v->reason),
             entry,
+            drift ? " name=" : "",
+            drift ? c->name : "",
             name != NULL ? " disabled=" : "",
             name != NULL ? disabled : "",
             has_user ? " user=" : "",
@@ -423,7 +434,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     log_peer peer;
     ld_addr addr;
     bool have_addr = false;
-    ld_conn_facts facts;
+    ld_conn_facts facts = {0};
     ld_verdict v;
 
     memset(&addr, 0, sizeof(addr));
@@ -462,6 +473,13 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     c->port = conn_port(ctx, c);
     facts.addr = have_addr ? &addr : NULL;
     facts.port = c->port;
+    facts.client_name =
+        macro_verified_name(smfi_getsymval(ctx, sym_client_name),
+                            smfi_getsymval(ctx, sym_client_resolve));
+    c->name[0] = '\0';
+    if (facts.client_name != NULL) {
+        macro_sanitize(facts.client_name, c->name, sizeof(c->name));
+    }
     policy_connect(c->conf->cfg, &facts, &c->sess, &v);
     if (!c->negotiated) {
         /* A new connection negotiates afresh. */
@@ -495,6 +513,7 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     const char *rcpt = argv != NULL ? argv[0] : NULL;
     char domain[512];
     const char *d = NULL;
+    const char *mailer = NULL;
     ld_verdict v;
 
     if (c == NULL || c->conf == NULL || !c->sess.connected) {
@@ -504,9 +523,9 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
                              LD_STAGE_RCPT,
                              "no connection state");
     }
-    d = macro_rcpt_domain(
-        rcpt, smfi_getsymval(ctx, sym_rcpt_mailer), domain, sizeof(domain));
-    policy_rcpt(c->conf->cfg, &c->sess, d, &v);
+    mailer = smfi_getsymval(ctx, sym_rcpt_mailer);
+    d = policy_rcpt_domain(rcpt, domain, sizeof(domain));
+    policy_rcpt(c->conf->cfg, &c->sess, d, macro_mailer_local(mailer), &v);
     return conn_decide(ctx, c, &v, NULL, rcpt != NULL ? rcpt : "");
 }
 

@@ -108,6 +108,23 @@ const char *macro_reply_escape(const char *text, char *out, size_t outlen)
     return out;
 }
 
+bool macro_mailer_local(const char *rcpt_mailer)
+{
+    return rcpt_mailer != NULL && strcasecmp(rcpt_mailer, "local") == 0;
+}
+
+const char *macro_verified_name(const char *client_name,
+                                const char *client_resolve)
+{
+    if (client_name == NULL || client_name[0] == '\0') {
+        return NULL;
+    }
+    if (client_resolve != NULL) {
+        return strcmp(client_resolve, "OK") == 0 ? client_name : NULL;
+    }
+    return strcmp(client_name, "unknown") == 0 ? NULL : client_name;
+}
+
 const char *macro_rcpt_domain(const char *rcpt,
                               const char *rcpt_mailer,
                               char *buf,
@@ -117,7 +134,7 @@ const char *macro_rcpt_domain(const char *rcpt,
         return NULL;
     }
     buf[0] = '\0';
-    if (rcpt_mailer != NULL && strcasecmp(rcpt_mailer, "local") == 0) {
+    if (macro_mailer_local(rcpt_mailer)) {
         return buf;
     }
     return policy_rcpt_domain(rcpt, buf, buflen);

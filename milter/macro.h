@@ -47,6 +47,19 @@ const char *macro_sanitize_quoted(const char *text, char *out, size_t outlen);
  */
 const char *macro_reply_escape(const char *text, char *out, size_t outlen);
 
+/* Does {rcpt_mailer} say the MTA delivers the recipient on this host? */
+bool macro_mailer_local(const char *rcpt_mailer);
+
+/*
+ * The client's host name if the MTA verified it (forward-confirmed), else
+ * NULL. Postfix sends no {client_resolve}: its {client_name} is "unknown"
+ * unless the reverse and forward lookups agree. Sendmail sends
+ * {client_resolve}, and its {client_name} counts only when that is "OK"
+ * (not FAIL, FORGED or TEMP). An empty name counts as none.
+ */
+const char *macro_verified_name(const char *client_name,
+                                const char *client_resolve);
+
 /*
  * The domain relaying is judged on, for one RCPT.
  *   rcpt_mailer "local": "" (the MTA delivers it here: never relaying);

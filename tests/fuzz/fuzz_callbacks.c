@@ -14,7 +14,7 @@
  *
  * Oracle: each answer equals the policy's verdict for the same facts on
  * the config the session started with (the port as macro_port_parse reads
- * it, the domain as macro_rcpt_domain takes it), mapped as documented:
+ * it, the domain as policy_rcpt_domain takes it), mapped as documented:
  * the reply's class decides reject or tempfail, a continue at connect
  * without negotiate tempfails, an internal error tempfails. Every
  * smfi_setreply() text is one line with '%' doubled. After xxfi_close no
@@ -363,7 +363,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const ld_config *cfg = NULL;
     char *host = NULL, *from = NULL, *rcpt = NULL;
     char *fargv[2] = {NULL, NULL}, *rargv[2] = {NULL, NULL};
-    ld_conn_facts facts;
+    ld_conn_facts facts = {0};
     ld_session s;
     ld_verdict v;
     ld_addr a;
@@ -469,11 +469,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rargv[0] = rcpt;
             before = ctx.replies;
             got = d.xxfi_envrcpt(&ctx, (what & 4) != 0 ? rargv : NULL);
-            dom = macro_rcpt_domain((what & 4) != 0 ? rcpt : NULL,
-                                    ctx.macros[M_MAILER],
-                                    dbuf,
-                                    sizeof(dbuf));
-            policy_rcpt(cfg, &s, dom, &v);
+            dom = policy_rcpt_domain(
+                (what & 4) != 0 ? rcpt : NULL, dbuf, sizeof(dbuf));
+            policy_rcpt(
+                cfg, &s, dom, macro_mailer_local(ctx.macros[M_MAILER]), &v);
             check_answer("rcpt", got, expect_of(&v), &v, before, &ctx);
         }
         alive = got == SMFIS_CONTINUE;

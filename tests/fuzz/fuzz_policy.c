@@ -394,7 +394,7 @@ static void check_internal(const char *what, ld_verdict *v, enum ld_stage stage)
  * policy_connect() never filled. */
 static void check_missing_state(const fixture *fx)
 {
-    ld_conn_facts f = {NULL, 25};
+    ld_conn_facts f = {NULL, 25, NULL};
     ld_session s;
     ld_verdict v;
 
@@ -404,12 +404,12 @@ static void check_missing_state(const fixture *fx)
     check_internal("connect without a config", &v, LD_STAGE_CONNECT);
     policy_mail(fx->c, NULL, NULL, &v);
     check_internal("MAIL without a session", &v, LD_STAGE_MAIL);
-    policy_rcpt(fx->c, NULL, "example.org", &v);
+    policy_rcpt(fx->c, NULL, "example.org", false, &v);
     check_internal("RCPT without a session", &v, LD_STAGE_RCPT);
     memset(&s, 0, sizeof(s));
     policy_mail(fx->c, &s, "user", &v);
     check_internal("MAIL on a zeroed session", &v, LD_STAGE_MAIL);
-    policy_rcpt(fx->c, &s, "example.org", &v);
+    policy_rcpt(fx->c, &s, "example.org", false, &v);
     check_internal("RCPT on a zeroed session", &v, LD_STAGE_RCPT);
 }
 
@@ -435,7 +435,7 @@ static void check_evaluate(const fixture *fx,
     if (want.action == LD_CONTINUE && !want.monitored) {
         policy_mail(fx->c, &s, auth, &want);
         if (want.action == LD_CONTINUE && !want.monitored && domain != NULL) {
-            policy_rcpt(fx->c, &s, domain, &want);
+            policy_rcpt(fx->c, &s, domain, false, &want);
         }
     }
     memset(&got, 0x5a, sizeof(got));
@@ -464,7 +464,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const struct sockaddr *sa = NULL;
     ld_addr a, want, norm;
     bool want_ok = false, locked, insider, deferred = false;
-    ld_conn_facts f;
+    ld_conn_facts f = {0};
     ld_session s;
     ld_verdict v;
     char *auth = NULL, *rcpt = NULL;
@@ -645,7 +645,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         domain = policy_rcpt_domain(rcpt, dbuf, sizeof(dbuf));
     }
     memset(&v, 0x5a, sizeof(v));
-    policy_rcpt(c, &s, domain, &v);
+    policy_rcpt(c, &s, domain, false, &v);
     check_verdict("rcpt", &v, LD_STAGE_RCPT);
     if (domain != NULL && domain[0] != '\0') {
         FUZZ_CHECK(config_domain_local(c, domain) == domain_local(c, domain),

@@ -288,7 +288,7 @@ static void test_edge_connect(void **state)
         struct sockaddr_storage ss;
         const struct sockaddr *sa = row_sockaddr(r, &ss);
         ld_addr a;
-        ld_conn_facts f;
+        ld_conn_facts f = {0};
         ld_session s;
         ld_verdict v;
         const char *got_entry = NULL;

@@ -615,7 +615,7 @@ static void test_policy_table(void **state)
         const policy_row *r = &policy_rows[i];
         const ld_config *c = fixture_config(fx, r->config);
         ld_addr abuf;
-        ld_conn_facts f;
+        ld_conn_facts f = {0};
         ld_session s;
         ld_verdict v;
         char got[256];
@@ -632,7 +632,7 @@ static void test_policy_table(void **state)
                 r->name, "mail", c, &v, LD_STAGE_MAIL, r->mail, r->entry);
         }
         if (r->rcpt_want != NULL) {
-            policy_rcpt(c, &s, r->rcpt, &v);
+            policy_rcpt(c, &s, r->rcpt, false, &v);
             check_verdict(
                 r->name, "rcpt", c, &v, LD_STAGE_RCPT, r->rcpt_want, r->entry);
         }
@@ -695,7 +695,7 @@ static void test_policy_evaluate(void **state)
         const eval_row *r = &eval_rows[i];
         const ld_config *c = fixture_config(fx, r->config);
         ld_addr abuf;
-        ld_conn_facts f;
+        ld_conn_facts f = {0};
         ld_verdict v;
 
         f.addr = row_addr(r->name, r->addr, &abuf);
@@ -712,7 +712,7 @@ static void test_policy_internal_error(void **state)
     const ld_config *base = fixture_config(fx, "base");
     ld_config broken;
     ld_addr a;
-    ld_conn_facts f;
+    ld_conn_facts f = {0};
     ld_session s;
     ld_session zero;
     ld_verdict v;
@@ -783,15 +783,15 @@ static void test_policy_internal_error(void **state)
             want_stage = LD_STAGE_MAIL;
             break;
         case 7:
-            policy_rcpt(NULL, &s, "other.org", &v);
+            policy_rcpt(NULL, &s, "other.org", false, &v);
             want_stage = LD_STAGE_RCPT;
             break;
         case 8:
-            policy_rcpt(base, NULL, "other.org", &v);
+            policy_rcpt(base, NULL, "other.org", false, &v);
             want_stage = LD_STAGE_RCPT;
             break;
         case 9:
-            policy_rcpt(base, &zero, "example.com", &v);
+            policy_rcpt(base, &zero, "example.com", false, &v);
             want_stage = LD_STAGE_RCPT;
             break;
         case 10:
@@ -819,7 +819,7 @@ static void test_policy_internal_error(void **state)
     /* No verdict to write: must not crash. */
     policy_connect(base, &f, &s, NULL);
     policy_mail(base, &s, NULL, NULL);
-    policy_rcpt(base, &s, NULL, NULL);
+    policy_rcpt(base, &s, NULL, false, NULL);
     policy_evaluate(base, &f, NULL, NULL, NULL);
 }
 
@@ -841,7 +841,7 @@ static void test_policy_deferred_session(void **state)
         /* clang-format on */
     };
     ld_addr a;
-    ld_conn_facts f;
+    ld_conn_facts f = {0};
     ld_session s;
     ld_verdict v;
     char err[LD_ERRLEN];
@@ -1002,7 +1002,7 @@ static void test_policy_reply_class(void **state)
         char got[128];
         ld_config *c = NULL;
         ld_addr a;
-        ld_conn_facts f;
+        ld_conn_facts f = {0};
         ld_verdict v;
         char err[LD_ERRLEN];
 
@@ -1183,7 +1183,7 @@ static void test_policy_rcpt_toolong(void **state)
     char buf[8];
     const char *d = policy_rcpt_domain("<u@example.com>", buf, sizeof(buf));
     ld_addr a;
-    ld_conn_facts f;
+    ld_conn_facts f = {0};
     ld_session s;
     ld_verdict v;
     char err[LD_ERRLEN];
@@ -1194,7 +1194,7 @@ static void test_policy_rcpt_toolong(void **state)
     memset(&s, 0, sizeof(s));
     policy_connect(c, &f, &s, &v);
     policy_mail(c, &s, NULL, &v);
-    policy_rcpt(c, &s, d, &v);
+    policy_rcpt(c, &s, d, false, &v);
     check_verdict("too long domain",
                   "rcpt",
                   c,
