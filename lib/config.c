@@ -135,34 +135,83 @@ int config_h_range(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     return 0;
 }
 
-struct range_ref {
-    const ld_range *r;
+/* One element of a list being checked for repeats, with its index. */
+struct config_ref {
+    const void *p;
     size_t i;
+    int (*cmp)(const void *, const void *);
 };
 
-static int range_ref_cmp(const void *a, const void *b)
+/* By value, then by index: each run of equal values in file order. */
+static int config_ref_cmp(const void *a, const void *b)
 {
-    const struct range_ref *x = a;
-    const struct range_ref *y = b;
-    int d = 0;
+    const struct config_ref *x = a;
+    const struct config_ref *y = b;
+    int d = x->cmp(x->p, y->p);
 
-    if (x->r->family != y->r->family) {
-        return x->r->family < y->r->family ? -1 : 1;
-    }
-    d = memcmp(x->r->lo, y->r->lo, sizeof(x->r->lo));
-    if (d == 0) {
-        d = memcmp(x->r->hi, y->r->hi, sizeof(x->r->hi));
-    }
     if (d == 0) {
         d = x->i < y->i ? -1 : (x->i > y->i ? 1 : 0);
     }
     return d;
 }
 
-static bool range_equal(const ld_range *a, const ld_range *b)
+/*
+ * The element of v[0..n) that repeats an earlier one and comes first in the
+ * file: *dup is its index (SIZE_MAX: none) and *orig the earlier one's.
+ * cmp compares two elements. -1 when out of memory.
+ */
+static int config_find_repeat(const void *v,
+                              size_t n,
+                              size_t size,
+                              int (*cmp)(const void *, const void *),
+                              size_t *dup,
+                              size_t *orig)
 {
-    return a->family == b->family && memcmp(a->lo, b->lo, 16) == 0 &&
-           memcmp(a->hi, b->hi, 16) == 0;
+    struct config_ref *refs = NULL;
+    size_t i = 0;
+    size_t first = 0;
+
+    *dup = SIZE_MAX;
+    *orig = 0;
+    if (n < 2) {
+        return 0;
+    }
+    refs = calloc(n, sizeof(*refs));
+    if (refs == NULL) {
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        refs[i].p = (const char *)v + i * size;
+        refs[i].i = i;
+        refs[i].cmp = cmp;
+    }
+    qsort(refs, n, sizeof(*refs), config_ref_cmp);
+    for (i = 1; i < n; i++) {
+        if (cmp(refs[i - 1].p, refs[i].p) != 0) {
+            first = i;
+        } else if (i == first + 1 && refs[i].i < *dup) {
+            *dup = refs[i].i;
+            *orig = refs[first].i;
+        }
+    }
+    free(refs);
+    return 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+    const ld_range *x = a;
+    const ld_range *y = b;
+    int d = 0;
+
+    if (x->family != y->family) {
+        return x->family < y->family ? -1 : 1;
+    }
+    d = memcmp(x->lo, y->lo, sizeof(x->lo));
+    if (d == 0) {
+        d = memcmp(x->hi, y->hi, sizeof(x->hi));
+    }
+    return d;
 }
 
 /* The same range twice in one entry is a mistake (a paste, a typo in the
@@ -174,35 +223,19 @@ int config_h_ranges_end(ys_ctx *c,
 {
     struct loader *l = obj;
     ld_entry *e = l->cur;
-    struct range_ref *refs = NULL;
-    size_t i = 0;
-    size_t first = 0;
     size_t dup = SIZE_MAX;
     size_t orig = 0;
 
     (void)v;
-    if (e->nranges < 2) {
-        return 0;
-    }
-    refs = calloc(e->nranges, sizeof(*refs));
-    if (refs == NULL) {
+    /* Report the repeat that comes first in the file. */
+    if (config_find_repeat(e->ranges,
+                           e->nranges,
+                           sizeof(e->ranges[0]),
+                           range_cmp,
+                           &dup,
+                           &orig) != 0) {
         return ys_error(c, n, "out of memory");
     }
-    for (i = 0; i < e->nranges; i++) {
-        refs[i].r = &e->ranges[i];
-        refs[i].i = i;
-    }
-    qsort(refs, e->nranges, sizeof(*refs), range_ref_cmp);
-    /* Report the repeat that comes first in the file. */
-    for (i = 1; i < e->nranges; i++) {
-        if (!range_equal(refs[i - 1].r, refs[i].r)) {
-            first = i;
-        } else if (i == first + 1 && refs[i].i < dup) {
-            dup = refs[i].i;
-            orig = refs[first].i;
-        }
-    }
-    free(refs);
     if (dup != SIZE_MAX) {
         char q1[YS_QUOTELEN];
         char q2[YS_QUOTELEN];
@@ -580,21 +613,9 @@ static int h_domain(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     return 0;
 }
 
-struct str_ref {
-    const char *s;
-    size_t i;
-};
-
-static int str_ref_cmp(const void *a, const void *b)
+static int str_ptr_cmp(const void *a, const void *b)
 {
-    const struct str_ref *x = a;
-    const struct str_ref *y = b;
-    int d = strcmp(x->s, y->s);
-
-    if (d == 0) {
-        d = x->i < y->i ? -1 : (x->i > y->i ? 1 : 0);
-    }
-    return d;
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int
@@ -602,34 +623,18 @@ h_domains_end(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
 {
     struct loader *l = obj;
     ld_config *cfg = l->c;
-    struct str_ref *refs = NULL;
-    size_t i = 0;
-    size_t first = 0;
     size_t dup = SIZE_MAX;
     size_t orig = 0;
 
     (void)v;
-    if (cfg->nlocal_domains < 2) {
-        return 0;
-    }
-    refs = calloc(cfg->nlocal_domains, sizeof(*refs));
-    if (refs == NULL) {
+    if (config_find_repeat(cfg->local_domains,
+                           cfg->nlocal_domains,
+                           sizeof(cfg->local_domains[0]),
+                           str_ptr_cmp,
+                           &dup,
+                           &orig) != 0) {
         return ys_error(c, n, "out of memory");
     }
-    for (i = 0; i < cfg->nlocal_domains; i++) {
-        refs[i].s = cfg->local_domains[i];
-        refs[i].i = i;
-    }
-    qsort(refs, cfg->nlocal_domains, sizeof(*refs), str_ref_cmp);
-    for (i = 1; i < cfg->nlocal_domains; i++) {
-        if (strcmp(refs[i - 1].s, refs[i].s) != 0) {
-            first = i;
-        } else if (i == first + 1 && refs[i].i < dup) {
-            dup = refs[i].i;
-            orig = refs[first].i;
-        }
-    }
-    free(refs);
     if (dup != SIZE_MAX) {
         return ys_error_at(c,
                            l->dommark[dup].line,
