@@ -1105,7 +1105,6 @@ static ld_config *config_load_buffer(const char *buf,
     ld_config *c = NULL;
     struct loader l;
     ys_doc doc;
-    ys_ctx ctx;
     const char *file = NULL;
     size_t i = 0;
     int ok = 0;
@@ -1126,23 +1125,9 @@ static ld_config *config_load_buffer(const char *buf,
         config_error(err, errlen, name, 1, 1, "out of memory");
         goto out;
     }
-    if (len > LD_MAX_FILE) {
-        config_error(err,
-                     errlen,
-                     file,
-                     1,
-                     1,
-                     "file too large (more than %d bytes)",
-                     LD_MAX_FILE);
-        goto out;
-    }
-    if (ys_parse(&doc, file, buf, len, LD_MAX_DEPTH, err, errlen) != 0) {
-        goto out;
-    }
     l.c = c;
     l.file = file;
-    ys_ctx_init(&ctx, &doc, err, errlen);
-    if (ys_walk(&ctx, main_keys, &l) != 0) {
+    if (config_walk(&doc, buf, len, main_keys, &l, err, errlen) != 0) {
         goto out;
     }
     ys_doc_free(&doc);

@@ -214,3 +214,30 @@ out:
     free(buf);
     return rc;
 }
+
+int config_walk(ys_doc *doc,
+                const char *buf,
+                size_t len,
+                const ys_key *keys,
+                struct loader *l,
+                char *err,
+                size_t errlen)
+{
+    ys_ctx ctx;
+
+    if (len > LD_MAX_FILE) {
+        config_error(err,
+                     errlen,
+                     l->file,
+                     1,
+                     1,
+                     "file too large (more than %d bytes)",
+                     LD_MAX_FILE);
+        return -1;
+    }
+    if (ys_parse(doc, l->file, buf, len, LD_MAX_DEPTH, err, errlen) != 0) {
+        return -1;
+    }
+    ys_ctx_init(&ctx, doc, err, errlen);
+    return ys_walk(&ctx, keys, l) != 0 ? -1 : 0;
+}

@@ -66,6 +66,18 @@ int config_file_read(const char *path,
                      char *msg,
                      size_t msglen);
 
+/*
+ * buf as the YAML file l->file (at most LD_MAX_FILE bytes), walked with
+ * keys into l. doc is the caller's to free, whether parsed or not.
+ */
+int config_walk(ys_doc *doc,
+                const char *buf,
+                size_t len,
+                const ys_key *keys,
+                struct loader *l,
+                char *err,
+                size_t errlen);
+
 int config_reply_parse(const char *s, ld_reply *out, char *msg, size_t msglen);
 void config_reply_clear(ld_reply *r);
 /* Parse s into *r (replacing it), or a ys_error at n. */

@@ -79,7 +79,6 @@ static int provider_parse(const char *buf,
 {
     struct loader l;
     ys_doc doc;
-    ys_ctx ctx;
     const ys_node *root = NULL;
     int rc = -1;
 
@@ -92,23 +91,9 @@ static int provider_parse(const char *buf,
         config_error(err, errlen, file, 1, 1, "out of memory");
         goto out;
     }
-    if (len > LD_MAX_FILE) {
-        config_error(err,
-                     errlen,
-                     file,
-                     1,
-                     1,
-                     "file too large (more than %d bytes)",
-                     LD_MAX_FILE);
-        goto out;
-    }
-    if (ys_parse(&doc, file, buf, len, LD_MAX_DEPTH, err, errlen) != 0) {
-        goto out;
-    }
     l.file = file;
     l.cur = out;
-    ys_ctx_init(&ctx, &doc, err, errlen);
-    if (ys_walk(&ctx, provider_keys, &l) != 0) {
+    if (config_walk(&doc, buf, len, provider_keys, &l, err, errlen) != 0) {
         goto out;
     }
     root = ys_root(&doc);
