@@ -198,6 +198,25 @@ int export_collect(export_ctx *x, export_items *it)
     return 0;
 }
 
+int export_prepare(export_ctx *x, export_items *it, unsigned need)
+{
+    int rc = 0;
+
+    if ((need & EXPORT_NEED_REPLY) != 0) {
+        rc = export_reply_check(x);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    if ((need & EXPORT_NEED_PORTS) != 0) {
+        rc = export_ports_require(x);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return export_collect(x, it);
+}
+
 /* Family (IPv4 first), longer prefix first, address, lower entry first. */
 int export_item_specific_cmp(const void *pa, const void *pb)
 {

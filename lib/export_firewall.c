@@ -167,11 +167,7 @@ int export_nftables(export_ctx *x)
     FILE *out = x->out;
     int rc = 0;
 
-    rc = export_ports_require(x);
-    if (rc != 0) {
-        goto out;
-    }
-    rc = export_collect(x, &it);
+    rc = export_prepare(x, &it, EXPORT_NEED_PORTS);
     if (rc != 0) {
         goto out;
     }
@@ -230,11 +226,7 @@ int export_iptables(export_ctx *x)
                          "export iptables: family must be IPv4 or IPv6");
         goto out;
     }
-    rc = export_ports_require(x);
-    if (rc != 0) {
-        goto out;
-    }
-    rc = export_collect(x, &it);
+    rc = export_prepare(x, &it, EXPORT_NEED_PORTS);
     if (rc != 0) {
         goto out;
     }

@@ -70,6 +70,15 @@ const char *export_prefix_text(const ld_prefix *p, char *buf, size_t buflen);
 
 /* Every prefix of every included entry into it, in config order. */
 int export_collect(export_ctx *x, export_items *it);
+
+/* What a writer checks before it writes anything. */
+enum export_need {
+    EXPORT_NEED_REPLY = 1, /* refuse.reply goes into the table */
+    EXPORT_NEED_PORTS = 2, /* a firewall: the locked ports are listed */
+};
+
+/* The checks in need (a set of enum export_need), then export_collect. */
+int export_prepare(export_ctx *x, export_items *it, unsigned need);
 /* qsort order: family (IPv4 first), longer prefix, address, entry. */
 int export_item_specific_cmp(const void *pa, const void *pb);
 

@@ -106,11 +106,7 @@ static int export_postfix(export_ctx *x, bool relay)
     size_t i;
     int rc = 0;
 
-    rc = export_reply_check(x);
-    if (rc != 0) {
-        goto out;
-    }
-    rc = export_collect(x, &it);
+    rc = export_prepare(x, &it, EXPORT_NEED_REPLY);
     if (rc != 0) {
         goto out;
     }

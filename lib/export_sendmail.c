@@ -267,11 +267,7 @@ int export_sendmail(export_ctx *x)
     size_t j;
     int rc = 0;
 
-    rc = export_reply_check(x);
-    if (rc != 0) {
-        goto out;
-    }
-    rc = export_collect(x, &it);
+    rc = export_prepare(x, &it, EXPORT_NEED_REPLY);
     if (rc != 0) {
         goto out;
     }
