@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "ctl.h"
 #include "policy.h"
+#include "port.h"
 
 /* Longer lines are reported, not read in pieces: an address and a port
  * need less than a hundred bytes. */
@@ -31,26 +32,10 @@ typedef struct check_args {
     char domain_buf[CHECK_DOMAIN_MAX];
 } check_args;
 
-/* Strict decimal 1..65535: no sign, no spaces, no leading zeros. */
+/* The daemon's {daemon_port} rules (port_parse). */
 static int check_parse_port(const char *text, int *port)
 {
-    long v = 0;
-    size_t i;
-
-    if (text[0] == '\0' || text[0] == '0' || strlen(text) > 5) {
-        return -1;
-    }
-    for (i = 0; text[i] != '\0'; i++) {
-        if (text[i] < '0' || text[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (text[i] - '0');
-    }
-    if (v > 65535) {
-        return -1;
-    }
-    *port = (int)v;
-    return 0;
+    return port_parse(text, strlen(text), port) == LD_PORT_OK ? 0 : -1;
 }
 
 /*

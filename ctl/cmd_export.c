@@ -14,6 +14,7 @@
 
 #include "ctl.h"
 #include "export.h"
+#include "port.h"
 
 typedef struct export_args {
     const char *format;
@@ -24,35 +25,26 @@ typedef struct export_args {
     uint16_t ports[LD_EXPORT_MAX_PORTS];
 } export_args;
 
-/* "25,587": strict decimal 1..65535, comma separated, no spaces. */
+/* "25,587": ports as port_parse() takes them, comma separated, no
+ * spaces. */
 static int
 export_parse_ports(const char *text, uint16_t *ports, size_t max, size_t *n)
 {
     const char *p = text;
-    long v = 0;
-    size_t digits = 0;
+    size_t len;
+    int v = 0;
 
     *n = 0;
-    for (;; p++) {
-        if (*p >= '0' && *p <= '9') {
-            if (digits == 0 && *p == '0') {
-                return -1;
-            }
-            v = v * 10 + (*p - '0');
-            if (++digits > 5 || v > 65535) {
-                return -1;
-            }
-            continue;
-        }
-        if ((*p != ',' && *p != '\0') || digits == 0 || *n >= max) {
+    for (;;) {
+        len = strcspn(p, ",");
+        if (port_parse(p, len, &v) != LD_PORT_OK || *n >= max) {
             return -1;
         }
         ports[(*n)++] = (uint16_t)v;
-        v = 0;
-        digits = 0;
-        if (*p == '\0') {
+        if (p[len] == '\0') {
             return 0;
         }
+        p += len + 1;
     }
 }
 

@@ -14,17 +14,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "u128.h"
+
 /* Longest text we quote back in a message; more is cut with "...". */
 #define QUOTE_MAX 96
 
 /* Longest text we try to parse at all: far above any real notation. */
 #define TEXT_MAX 256
-
-/* 128-bit unsigned arithmetic on two halves; IPv4 lives in the low 32. */
-typedef struct u128 {
-    uint64_t hi;
-    uint64_t lo;
-} u128;
 
 static bool is_space(char c)
 {
@@ -166,82 +162,6 @@ static void u128_to_bytes(u128 v, uint8_t family, uint8_t *b)
         v.hi >>= 8;
         v.lo >>= 8;
     }
-}
-
-/* The host part of a prefix of length len in a width-bit address. */
-static u128 u128_hostmask(unsigned len, unsigned width)
-{
-    u128 m = {0, 0};
-    unsigned host = width - len;
-
-    if (host >= 128) {
-        m.hi = UINT64_MAX;
-        m.lo = UINT64_MAX;
-    } else if (host >= 64) {
-        m.hi = host == 64 ? 0 : UINT64_MAX >> (128 - host);
-        m.lo = UINT64_MAX;
-    } else {
-        m.lo = host == 0 ? 0 : UINT64_MAX >> (64 - host);
-    }
-    return m;
-}
-
-static int u128_cmp(u128 a, u128 b)
-{
-    if (a.hi != b.hi) {
-        return a.hi < b.hi ? -1 : 1;
-    }
-    if (a.lo != b.lo) {
-        return a.lo < b.lo ? -1 : 1;
-    }
-    return 0;
-}
-
-static u128 u128_or(u128 a, u128 b)
-{
-    u128 r = {a.hi | b.hi, a.lo | b.lo};
-    return r;
-}
-
-static u128 u128_and(u128 a, u128 b)
-{
-    u128 r = {a.hi & b.hi, a.lo & b.lo};
-    return r;
-}
-
-static u128 u128_andnot(u128 a, u128 b)
-{
-    u128 r = {a.hi & ~b.hi, a.lo & ~b.lo};
-    return r;
-}
-
-static bool u128_is_zero(u128 a)
-{
-    return a.hi == 0 && a.lo == 0;
-}
-
-static u128 u128_inc(u128 a)
-{
-    a.lo++;
-    if (a.lo == 0) {
-        a.hi++;
-    }
-    return a;
-}
-
-/* Number of trailing zero bits, capped at width (for zero). */
-static unsigned u128_ctz(u128 a, unsigned width)
-{
-    unsigned n = 0;
-
-    if (a.lo != 0) {
-        n = (unsigned)__builtin_ctzll(a.lo);
-    } else if (a.hi != 0) {
-        n = 64 + (unsigned)__builtin_ctzll(a.hi);
-    } else {
-        n = 128;
-    }
-    return n > width ? width : n;
 }
 
 static bool addr_is_mapped(const ld_addr *a)

@@ -24,16 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "u128.h"
+
 /* Bits of the first-level index at most: 2^16+1 entries, 256 KiB. */
 #define INDEX_BITS_MAX 16
 
 /* Intervals are counted in uint32_t (index entries). */
 #define PREFIXES_MAX ((size_t)1 << 30)
-
-typedef struct u128 {
-    uint64_t hi;
-    uint64_t lo;
-} u128;
 
 typedef struct v6entry {
     u128 lo;
@@ -308,51 +305,6 @@ static int v6entry_cmp(const void *pa, const void *pb)
 
 /* ---- sweep ------------------------------------------------------------- */
 
-static int u128_cmp(u128 a, u128 b)
-{
-    if (a.hi != b.hi) {
-        return a.hi < b.hi ? -1 : 1;
-    }
-    return (a.lo > b.lo) - (a.lo < b.lo);
-}
-
-static bool u128_is_max(u128 a)
-{
-    return a.hi == UINT64_MAX && a.lo == UINT64_MAX;
-}
-
-static u128 u128_inc(u128 a)
-{
-    if (++a.lo == 0) {
-        a.hi++;
-    }
-    return a;
-}
-
-static u128 u128_dec(u128 a)
-{
-    if (a.lo-- == 0) {
-        a.hi--;
-    }
-    return a;
-}
-
-static u128 u128_end(u128 lo, unsigned len, unsigned width)
-{
-    unsigned host = width - len;
-
-    if (host >= 128) {
-        lo.hi = UINT64_MAX;
-        lo.lo = UINT64_MAX;
-    } else if (host >= 64) {
-        lo.hi |= host == 64 ? 0 : UINT64_MAX >> (128 - host);
-        lo.lo = UINT64_MAX;
-    } else if (host > 0) {
-        lo.lo |= UINT64_MAX >> (64 - host);
-    }
-    return lo;
-}
-
 /* The index key of an address: the upper 64 bits, IPv4 left-aligned. */
 static uint64_t key_of(u128 v, unsigned width)
 {
@@ -505,7 +457,7 @@ static void sweep_open(sweep *w, sink *k, u128 lo, unsigned len, uint16_t tag)
     if (w->depth > 0 && u128_cmp(w->cur, lo) < 0) {
         sink_emit(k, w->cur, u128_dec(lo), w->stack[w->depth - 1].tag);
     }
-    w->stack[w->depth].hi = u128_end(lo, len, k->width);
+    w->stack[w->depth].hi = u128_or(lo, u128_hostmask(len, k->width));
     w->stack[w->depth].tag = tag;
     w->depth++;
     w->cur = lo;

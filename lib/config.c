@@ -8,31 +8,28 @@
  * two threads may load two configs at once.
  */
 #include "config.h"
+#include "config_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include "sockspec.h"
 #include "yamlschema.h"
 
-#define LD_NAME_MAX 64   /* provider keys and trusted names */
-#define LD_REPLY_MAX 500 /* an SMTP reply line is at most 512 octets */
+#define LD_NAME_MAX 64 /* provider keys and trusted names */
 #define LD_DOMAIN_MAX 253
 
 static const char default_refuse_reply[] =
     "554 5.7.1 Mail must arrive through the filtering service";
 static const char default_relay_reply[] = "554 5.7.1 Relay access denied";
 
-static const char *const mode_names[] = {"enforce", "monitor", NULL};
+const char *const config_mode_names[] = {"enforce", "monitor", NULL};
 static const char *const refuse_at_names[] = {"connect", "mail", NULL};
 static const char *const unknown_names[] = {
     "tempfail", "reject", "accept", NULL};
@@ -60,118 +57,6 @@ static const int facility_values[] = {LOG_MAIL,
                                       LOG_LOCAL6,
                                       LOG_LOCAL7};
 
-/* A provider named under "providers:", before its file is read. */
-struct pending {
-    char *key;
-    bool enabled;
-    unsigned line;
-    unsigned col;
-};
-
-struct loader {
-    ld_config *c;     /* the main file's target; NULL for a provider file */
-    const char *file; /* the file being walked, stable (c->files) */
-
-    struct pending *prov;
-    size_t nprov;
-    size_t capprov;
-
-    ld_entry *trusted;
-    size_t ntrusted;
-    size_t captrusted;
-
-    ld_entry *cur; /* the entry whose ranges are being read */
-    size_t curcap;
-
-    uint8_t *portseen; /* 65536 bits */
-    size_t capports;
-
-    ld_mark *dommark; /* where each local domain was written */
-    size_t capdomains;
-
-    char *providers_dir; /* as written */
-};
-
-/* ---------------------------------------------------------------- small */
-
-static void config_error(char *err,
-                         size_t errlen,
-                         const char *file,
-                         unsigned line,
-                         unsigned col,
-                         const char *fmt,
-                         ...) __attribute__((format(printf, 6, 7)));
-
-static void config_error(char *err,
-                         size_t errlen,
-                         const char *file,
-                         unsigned line,
-                         unsigned col,
-                         const char *fmt,
-                         ...)
-{
-    va_list ap;
-    int w = 0;
-
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-    w = snprintf(err, errlen, "%s:%u:%u: ", file, line, col);
-    if (w < 0 || (size_t)w >= errlen) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err + w, errlen - (size_t)w, fmt, ap);
-    va_end(ap);
-}
-
-static const char *errno_text(int e, char *buf, size_t buflen)
-{
-    if (strerror_r(e, buf, buflen) != 0) {
-        snprintf(buf, buflen, "error %d", e);
-    }
-    return buf;
-}
-
-static char *path_join(const char *dir, const char *name)
-{
-    size_t dl = 0;
-    size_t nl = strlen(name);
-    char *p = NULL;
-
-    if (dir == NULL || dir[0] == '\0' || name[0] == '/') {
-        return strdup(name);
-    }
-    dl = strlen(dir);
-    p = malloc(dl + 1 + nl + 1);
-    if (p == NULL) {
-        return NULL;
-    }
-    memcpy(p, dir, dl);
-    if (dir[dl - 1] != '/') {
-        p[dl++] = '/';
-    }
-    memcpy(p + dl, name, nl + 1);
-    return p;
-}
-
-/* Remember a file name for messages and marks; the copy lives as long as
- * the config. */
-static const char *config_add_file(ld_config *c, const char *name)
-{
-    char **p = realloc(c->files, (c->nfiles + 1) * sizeof(*p));
-
-    if (p == NULL) {
-        return NULL;
-    }
-    c->files = p;
-    p[c->nfiles] = strdup(name);
-    if (p[c->nfiles] == NULL) {
-        return NULL;
-    }
-    return p[c->nfiles++];
-}
-
 /* Provider keys and trusted names: what logs and `lockdownctl` print as one
  * awk field, and what names the profile file. */
 static bool name_valid(const char *s, size_t len)
@@ -190,263 +75,6 @@ static bool name_valid(const char *s, size_t len)
         }
     }
     return true;
-}
-
-/* ---------------------------------------------------------------- files */
-
-/*
- * Read a whole configuration file. It must be a regular file, not writable
- * by others (anyone could then open the server), and at most LD_MAX_FILE
- * bytes. On an open() failure *open_errno is set and msg holds the reason
- * alone; on any other failure msg is a full sentence about the file.
- */
-static int file_read(const char *path,
-                     char **out,
-                     size_t *outlen,
-                     int *open_errno,
-                     char *msg,
-                     size_t msglen)
-{
-    struct stat st;
-    char *buf = NULL;
-    size_t cap = 0;
-    size_t len = 0;
-    int fd = -1;
-    int rc = -1;
-    char e[128];
-
-    *out = NULL;
-    *outlen = 0;
-    *open_errno = 0;
-    /* Opening a device can have effects of its own: look first. The
-     * fstat() below is the check that counts (the file may be swapped in
-     * between); O_NONBLOCK keeps a FIFO swapped in from hanging us. */
-    if (stat(path, &st) != 0) {
-        *open_errno = errno;
-        errno_text(errno, msg, msglen);
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(msg, msglen, "not a regular file");
-        goto out;
-    }
-    fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        *open_errno = errno;
-        errno_text(errno, msg, msglen);
-        goto out;
-    }
-    if (fstat(fd, &st) != 0) {
-        snprintf(
-            msg, msglen, "cannot stat: %s", errno_text(errno, e, sizeof(e)));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(msg, msglen, "not a regular file");
-        goto out;
-    }
-    if (st.st_mode & S_IWOTH) {
-        snprintf(msg,
-                 msglen,
-                 "refusing a file writable by others (mode %04o): anyone "
-                 "could open the server; run chmod o-w on it",
-                 (unsigned)(st.st_mode & 07777));
-        goto out;
-    }
-    if (st.st_size > LD_MAX_FILE) {
-        snprintf(msg,
-                 msglen,
-                 "file too large (%lld bytes, at most %d)",
-                 (long long)st.st_size,
-                 LD_MAX_FILE);
-        goto out;
-    }
-    cap = (size_t)st.st_size + 1;
-    buf = malloc(cap);
-    if (buf == NULL) {
-        snprintf(msg, msglen, "out of memory");
-        goto out;
-    }
-    for (;;) {
-        ssize_t n = 0;
-
-        if (len == cap) {
-            char *p = NULL;
-
-            /* The file grew while being read. */
-            if (cap > LD_MAX_FILE) {
-                snprintf(msg,
-                         msglen,
-                         "file too large (more than %d bytes)",
-                         LD_MAX_FILE);
-                goto out;
-            }
-            p = realloc(buf, cap * 2);
-            if (p == NULL) {
-                snprintf(msg, msglen, "out of memory");
-                goto out;
-            }
-            buf = p;
-            cap *= 2;
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            snprintf(
-                msg, msglen, "read error: %s", errno_text(errno, e, sizeof(e)));
-            goto out;
-        }
-        if (n == 0) {
-            break;
-        }
-        len += (size_t)n;
-    }
-    if (len > LD_MAX_FILE) {
-        snprintf(
-            msg, msglen, "file too large (more than %d bytes)", LD_MAX_FILE);
-        goto out;
-    }
-    *out = buf;
-    *outlen = len;
-    buf = NULL;
-    rc = 0;
-
-out:
-    if (fd >= 0) {
-        close(fd);
-    }
-    free(buf);
-    return rc;
-}
-
-/* ---------------------------------------------------------------- replies */
-
-static bool is_digit(char ch)
-{
-    return ch >= '0' && ch <= '9';
-}
-
-/*
- * "554 5.7.1 text" into an ld_reply. A refusal: 4xx or 5xx, the enhanced
- * code (optional) in the same class, text required, printable ASCII and no
- * '%' (libmilter's smfi_setreply() reads '%' as a format character).
- */
-static int reply_parse(const char *s, ld_reply *out, char *msg, size_t msglen)
-{
-    char q[YS_QUOTELEN];
-    size_t len = strlen(s);
-    const char *p = NULL;
-    const char *t = NULL;
-    size_t i = 0;
-
-    memset(out, 0, sizeof(*out));
-    ys_quote(s, len, q, sizeof(q));
-    if (len > LD_REPLY_MAX) {
-        snprintf(
-            msg, msglen, "%s is longer than %d characters", q, LD_REPLY_MAX);
-        return -1;
-    }
-    if (len < 3 || !is_digit(s[0]) || !is_digit(s[1]) || !is_digit(s[2]) ||
-        (s[3] != ' ' && s[3] != '\0')) {
-        snprintf(msg,
-                 msglen,
-                 "%s does not start with a reply code, like \"554 5.7.1 "
-                 "text\"",
-                 q);
-        return -1;
-    }
-    if ((s[0] != '4' && s[0] != '5') || s[1] > '5') {
-        snprintf(msg,
-                 msglen,
-                 "%s: %.3s is not a refusal code (4xx or 5xx, like 554)",
-                 q,
-                 s);
-        return -1;
-    }
-    memcpy(out->rcode, s, 3);
-    p = s + 3;
-    while (*p == ' ') {
-        p++;
-    }
-    /* An enhanced status code: class.subject.detail (RFC 3463). */
-    if (is_digit(p[0]) && p[1] == '.') {
-        size_t sub = 0;
-        size_t det = 0;
-
-        t = p + 2;
-        while (is_digit(t[sub])) {
-            sub++;
-        }
-        if (sub >= 1 && sub <= 3 && t[sub] == '.') {
-            while (is_digit(t[sub + 1 + det])) {
-                det++;
-            }
-        }
-        t += sub + 1 + det;
-        if (sub < 1 || sub > 3 || det < 1 || det > 3 ||
-            (*t != ' ' && *t != '\0')) {
-            const char *end = strchr(p, ' ');
-            size_t xl = end ? (size_t)(end - p) : strlen(p);
-
-            snprintf(msg,
-                     msglen,
-                     "%s: \"%.*s\" is not an enhanced status code like 5.7.1",
-                     q,
-                     (int)(xl > 20 ? 20 : xl),
-                     p);
-            return -1;
-        }
-        if (p[0] != s[0]) {
-            snprintf(msg,
-                     msglen,
-                     "%s: enhanced code %.*s does not match reply code %.3s "
-                     "(both must start with the same digit)",
-                     q,
-                     (int)(t - p),
-                     p,
-                     s);
-            return -1;
-        }
-        memcpy(out->xcode, p, (size_t)(t - p));
-        out->xcode[t - p] = '\0';
-        p = t;
-        while (*p == ' ') {
-            p++;
-        }
-    }
-    if (*p == '\0') {
-        snprintf(msg, msglen, "%s has no text after the code", q);
-        return -1;
-    }
-    for (i = 0; p[i] != '\0'; i++) {
-        unsigned char ch = (unsigned char)p[i];
-
-        if (ch < 0x20 || ch > 0x7e) {
-            snprintf(msg,
-                     msglen,
-                     "%s: the text must be one line of printable ASCII",
-                     q);
-            return -1;
-        }
-        if (ch == '%') {
-            snprintf(msg, msglen, "%s: '%%' is not allowed in the text", q);
-            return -1;
-        }
-    }
-    out->text = strdup(p);
-    if (out->text == NULL) {
-        snprintf(msg, msglen, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-static void reply_clear(ld_reply *r)
-{
-    free(r->text);
-    memset(r, 0, sizeof(*r));
 }
 
 /* ---------------------------------------------------------------- entries */
@@ -479,7 +107,7 @@ static int entry_grow(struct loader *l)
     return 0;
 }
 
-static int h_range(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+int config_h_range(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
 {
     struct loader *l = obj;
     ld_entry *e = l->cur;
@@ -508,72 +136,107 @@ static int h_range(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     return 0;
 }
 
-struct range_ref {
-    const ld_range *r;
+/* One element of a list being checked for repeats, with its index. */
+struct config_ref {
+    const void *p;
     size_t i;
+    int (*cmp)(const void *, const void *);
 };
 
-static int range_ref_cmp(const void *a, const void *b)
+/* By value, then by index: each run of equal values in file order. */
+static int config_ref_cmp(const void *a, const void *b)
 {
-    const struct range_ref *x = a;
-    const struct range_ref *y = b;
-    int d = 0;
+    const struct config_ref *x = a;
+    const struct config_ref *y = b;
+    int d = x->cmp(x->p, y->p);
 
-    if (x->r->family != y->r->family) {
-        return x->r->family < y->r->family ? -1 : 1;
-    }
-    d = memcmp(x->r->lo, y->r->lo, sizeof(x->r->lo));
-    if (d == 0) {
-        d = memcmp(x->r->hi, y->r->hi, sizeof(x->r->hi));
-    }
     if (d == 0) {
         d = x->i < y->i ? -1 : (x->i > y->i ? 1 : 0);
     }
     return d;
 }
 
-static bool range_equal(const ld_range *a, const ld_range *b)
+/*
+ * The element of v[0..n) that repeats an earlier one and comes first in the
+ * file: *dup is its index (SIZE_MAX: none) and *orig the earlier one's.
+ * cmp compares two elements. -1 when out of memory.
+ */
+static int config_find_repeat(const void *v,
+                              size_t n,
+                              size_t size,
+                              int (*cmp)(const void *, const void *),
+                              size_t *dup,
+                              size_t *orig)
 {
-    return a->family == b->family && memcmp(a->lo, b->lo, 16) == 0 &&
-           memcmp(a->hi, b->hi, 16) == 0;
+    struct config_ref *refs = NULL;
+    size_t i = 0;
+    size_t first = 0;
+
+    *dup = SIZE_MAX;
+    *orig = 0;
+    if (n < 2) {
+        return 0;
+    }
+    refs = calloc(n, sizeof(*refs));
+    if (refs == NULL) {
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        refs[i].p = (const char *)v + i * size;
+        refs[i].i = i;
+        refs[i].cmp = cmp;
+    }
+    qsort(refs, n, sizeof(*refs), config_ref_cmp);
+    for (i = 1; i < n; i++) {
+        if (cmp(refs[i - 1].p, refs[i].p) != 0) {
+            first = i;
+        } else if (i == first + 1 && refs[i].i < *dup) {
+            *dup = refs[i].i;
+            *orig = refs[first].i;
+        }
+    }
+    free(refs);
+    return 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+    const ld_range *x = a;
+    const ld_range *y = b;
+    int d = 0;
+
+    if (x->family != y->family) {
+        return x->family < y->family ? -1 : 1;
+    }
+    d = memcmp(x->lo, y->lo, sizeof(x->lo));
+    if (d == 0) {
+        d = memcmp(x->hi, y->hi, sizeof(x->hi));
+    }
+    return d;
 }
 
 /* The same range twice in one entry is a mistake (a paste, a typo in the
  * other line); in two entries it is allowed and the lowest index wins. */
-static int
-h_ranges_end(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+int config_h_ranges_end(ys_ctx *c,
+                        const ys_node *n,
+                        const ys_value *v,
+                        void *obj)
 {
     struct loader *l = obj;
     ld_entry *e = l->cur;
-    struct range_ref *refs = NULL;
-    size_t i = 0;
-    size_t first = 0;
     size_t dup = SIZE_MAX;
     size_t orig = 0;
 
     (void)v;
-    if (e->nranges < 2) {
-        return 0;
-    }
-    refs = calloc(e->nranges, sizeof(*refs));
-    if (refs == NULL) {
+    /* Report the repeat that comes first in the file. */
+    if (config_find_repeat(e->ranges,
+                           e->nranges,
+                           sizeof(e->ranges[0]),
+                           range_cmp,
+                           &dup,
+                           &orig) != 0) {
         return ys_error(c, n, "out of memory");
     }
-    for (i = 0; i < e->nranges; i++) {
-        refs[i].r = &e->ranges[i];
-        refs[i].i = i;
-    }
-    qsort(refs, e->nranges, sizeof(*refs), range_ref_cmp);
-    /* Report the repeat that comes first in the file. */
-    for (i = 1; i < e->nranges; i++) {
-        if (!range_equal(refs[i - 1].r, refs[i].r)) {
-            first = i;
-        } else if (i == first + 1 && refs[i].i < dup) {
-            dup = refs[i].i;
-            orig = refs[first].i;
-        }
-    }
-    free(refs);
     if (dup != SIZE_MAX) {
         char q1[YS_QUOTELEN];
         char q2[YS_QUOTELEN];
@@ -594,8 +257,10 @@ h_ranges_end(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     return 0;
 }
 
-static int
-h_relay_entry(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+int config_h_relay_entry(ys_ctx *c,
+                         const ys_node *n,
+                         const ys_value *v,
+                         void *obj)
 {
     struct loader *l = obj;
 
@@ -829,25 +494,12 @@ h_refuse_at(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     return 0;
 }
 
-static int reply_set(ys_ctx *c, const ys_node *n, const char *s, ld_reply *r)
-{
-    char msg[LD_ERRLEN];
-    ld_reply nr;
-
-    if (reply_parse(s, &nr, msg, sizeof(msg)) != 0) {
-        return ys_error(c, n, "%s", msg);
-    }
-    reply_clear(r);
-    *r = nr;
-    return 0;
-}
-
 static int
 h_refuse_reply(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
 {
     struct loader *l = obj;
 
-    return reply_set(c, n, v->s, &l->c->refuse_reply);
+    return config_reply_set(c, n, v->s, &l->c->refuse_reply);
 }
 
 static int
@@ -855,7 +507,7 @@ h_relay_reply(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
 {
     struct loader *l = obj;
 
-    return reply_set(c, n, v->s, &l->c->relay_reply);
+    return config_reply_set(c, n, v->s, &l->c->relay_reply);
 }
 
 static int h_unknown(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
@@ -972,21 +624,9 @@ static int h_domain(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     return 0;
 }
 
-struct str_ref {
-    const char *s;
-    size_t i;
-};
-
-static int str_ref_cmp(const void *a, const void *b)
+static int str_ptr_cmp(const void *a, const void *b)
 {
-    const struct str_ref *x = a;
-    const struct str_ref *y = b;
-    int d = strcmp(x->s, y->s);
-
-    if (d == 0) {
-        d = x->i < y->i ? -1 : (x->i > y->i ? 1 : 0);
-    }
-    return d;
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int
@@ -994,34 +634,18 @@ h_domains_end(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
 {
     struct loader *l = obj;
     ld_config *cfg = l->c;
-    struct str_ref *refs = NULL;
-    size_t i = 0;
-    size_t first = 0;
     size_t dup = SIZE_MAX;
     size_t orig = 0;
 
     (void)v;
-    if (cfg->nlocal_domains < 2) {
-        return 0;
-    }
-    refs = calloc(cfg->nlocal_domains, sizeof(*refs));
-    if (refs == NULL) {
+    if (config_find_repeat(cfg->local_domains,
+                           cfg->nlocal_domains,
+                           sizeof(cfg->local_domains[0]),
+                           str_ptr_cmp,
+                           &dup,
+                           &orig) != 0) {
         return ys_error(c, n, "out of memory");
     }
-    for (i = 0; i < cfg->nlocal_domains; i++) {
-        refs[i].s = cfg->local_domains[i];
-        refs[i].i = i;
-    }
-    qsort(refs, cfg->nlocal_domains, sizeof(*refs), str_ref_cmp);
-    for (i = 1; i < cfg->nlocal_domains; i++) {
-        if (strcmp(refs[i - 1].s, refs[i].s) != 0) {
-            first = i;
-        } else if (i == first + 1 && refs[i].i < dup) {
-            dup = refs[i].i;
-            orig = refs[first].i;
-        }
-    }
-    free(refs);
     if (dup != SIZE_MAX) {
         return ys_error_at(c,
                            l->dommark[dup].line,
@@ -1185,9 +809,9 @@ static const ys_key trusted_keys[] = {
      .type = YS_SEQ,
      .flags = YS_REQUIRED | YS_NONEMPTY,
      .elem = YS_STRING,
-     .fn = h_range,
-     .end = h_ranges_end},
-    {.name = "relay", .type = YS_BOOL, .fn = h_relay_entry},
+     .fn = config_h_range,
+     .end = config_h_ranges_end},
+    {.name = "relay", .type = YS_BOOL, .fn = config_h_relay_entry},
     {.name = NULL},
 };
 
@@ -1230,7 +854,7 @@ static const ys_key daemon_keys[] = {
 };
 
 static const ys_key main_keys[] = {
-    {.name = "mode", .type = YS_ENUM, .enums = mode_names, .fn = h_mode},
+    {.name = "mode", .type = YS_ENUM, .enums = config_mode_names, .fn = h_mode},
     {.name = "providers_dir", .type = YS_STRING, .fn = h_providers_dir},
     {.name = "providers",
      .type = YS_DICT,
@@ -1253,207 +877,6 @@ static const ys_key main_keys[] = {
     {.name = "log", .type = YS_ENUM, .enums = log_names, .fn = h_log},
     {.name = NULL},
 };
-
-/* ---------------------------------------------------------------- provider */
-
-static int
-h_prov_name(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
-{
-    struct loader *l = obj;
-
-    l->cur->display = strdup(v->s);
-    if (l->cur->display == NULL) {
-        return ys_error(c, n, "out of memory");
-    }
-    return 0;
-}
-
-static int
-h_prov_source(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
-{
-    struct loader *l = obj;
-
-    l->cur->source = strdup(v->s);
-    if (l->cur->source == NULL) {
-        return ys_error(c, n, "out of memory");
-    }
-    return 0;
-}
-
-static int
-h_prov_mode(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
-{
-    struct loader *l = obj;
-
-    (void)c;
-    (void)n;
-    l->cur->has_mode = true;
-    l->cur->mode = (enum ld_mode)v->n;
-    return 0;
-}
-
-static const ys_key provider_keys[] = {
-    {.name = "name",
-     .type = YS_STRING,
-     .flags = YS_REQUIRED,
-     .fn = h_prov_name},
-    {.name = "source",
-     .type = YS_STRING,
-     .flags = YS_REQUIRED,
-     .fn = h_prov_source},
-    {.name = "ranges",
-     .type = YS_SEQ,
-     .flags = YS_REQUIRED | YS_NONEMPTY,
-     .elem = YS_STRING,
-     .fn = h_range,
-     .end = h_ranges_end},
-    {.name = "relay", .type = YS_BOOL, .fn = h_relay_entry},
-    {.name = "mode", .type = YS_ENUM, .enums = mode_names, .fn = h_prov_mode},
-    {.name = NULL},
-};
-
-/* file: a stable name for marks (c->files, or the caller's string). */
-static int provider_parse(const char *buf,
-                          size_t len,
-                          const char *file,
-                          const char *key,
-                          ld_entry *out,
-                          char *err,
-                          size_t errlen)
-{
-    struct loader l;
-    ys_doc doc;
-    ys_ctx ctx;
-    const ys_node *root = NULL;
-    int rc = -1;
-
-    memset(&l, 0, sizeof(l));
-    memset(&doc, 0, sizeof(doc));
-    memset(out, 0, sizeof(*out));
-    out->kind = LD_ENTRY_PROVIDER;
-    out->name = strdup(key);
-    if (out->name == NULL) {
-        config_error(err, errlen, file, 1, 1, "out of memory");
-        goto out;
-    }
-    if (len > LD_MAX_FILE) {
-        config_error(err,
-                     errlen,
-                     file,
-                     1,
-                     1,
-                     "file too large (more than %d bytes)",
-                     LD_MAX_FILE);
-        goto out;
-    }
-    if (ys_parse(&doc, file, buf, len, LD_MAX_DEPTH, err, errlen) != 0) {
-        goto out;
-    }
-    l.file = file;
-    l.cur = out;
-    ys_ctx_init(&ctx, &doc, err, errlen);
-    if (ys_walk(&ctx, provider_keys, &l) != 0) {
-        goto out;
-    }
-    root = ys_root(&doc);
-    out->mark.file = file;
-    out->mark.line = root->line;
-    out->mark.col = root->col;
-    rc = 0;
-
-out:
-    ys_doc_free(&doc);
-    if (rc != 0) {
-        config_entry_clear(out);
-    }
-    return rc;
-}
-
-int config_provider_load_string(const char *yaml,
-                                const char *name,
-                                const char *key,
-                                ld_entry *out,
-                                char *err,
-                                size_t errlen)
-{
-    if (name == NULL) {
-        name = "<string>";
-    }
-    if (yaml == NULL || key == NULL || out == NULL) {
-        if (out != NULL) {
-            memset(out, 0, sizeof(*out));
-        }
-        config_error(err, errlen, name, 1, 1, "no input");
-        return -1;
-    }
-    return provider_parse(yaml,
-                          strnlen(yaml, (size_t)LD_MAX_FILE + 1),
-                          name,
-                          key,
-                          out,
-                          err,
-                          errlen);
-}
-
-/* Read and check providers_dir/KEY.yaml into e. */
-static int provider_load(ld_config *c,
-                         const struct pending *p,
-                         ld_entry *e,
-                         const char *main_file,
-                         char *err,
-                         size_t errlen)
-{
-    char *fname = NULL;
-    char *path = NULL;
-    const char *file = NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    int open_errno = 0;
-    char msg[LD_ERRLEN];
-    int rc = -1;
-
-    memset(e, 0, sizeof(*e));
-    fname = malloc(strlen(p->key) + sizeof(".yaml"));
-    if (fname == NULL) {
-        config_error(err, errlen, main_file, p->line, p->col, "out of memory");
-        goto out;
-    }
-    strcpy(fname, p->key);
-    strcat(fname, ".yaml");
-    path = path_join(c->providers_dir, fname);
-    file = path ? config_add_file(c, path) : NULL;
-    if (file == NULL) {
-        config_error(err, errlen, main_file, p->line, p->col, "out of memory");
-        goto out;
-    }
-    if (file_read(file, &buf, &len, &open_errno, msg, sizeof(msg)) != 0) {
-        if (open_errno != 0) {
-            config_error(err,
-                         errlen,
-                         main_file,
-                         p->line,
-                         p->col,
-                         "providers.%s: cannot open the profile \"%s\": %s",
-                         p->key,
-                         file,
-                         msg);
-        } else {
-            config_error(err, errlen, file, 1, 1, "%s", msg);
-        }
-        goto out;
-    }
-    if (provider_parse(buf, len, file, p->key, e, err, errlen) != 0) {
-        goto out;
-    }
-    e->enabled = p->enabled;
-    rc = 0;
-
-out:
-    free(buf);
-    free(path);
-    free(fname);
-    return rc;
-}
 
 /* ---------------------------------------------------------------- build */
 
@@ -1547,7 +970,7 @@ config_scan_dir(ld_config *c, const struct loader *l, const char *main_file)
                      "%s:1:1: warning: cannot list providers_dir \"%s\": %s",
                      main_file,
                      c->providers_dir,
-                     errno_text(errno, e, sizeof(e)));
+                     config_errno_text(errno, e, sizeof(e)));
             return config_warn(c, line);
         }
         return 0;
@@ -1590,7 +1013,7 @@ config_scan_dir(ld_config *c, const struct loader *l, const char *main_file)
     }
     for (i = 0; i < nnames; i++) {
         size_t stem = strlen(names[i]) - 5;
-        char *path = path_join(c->providers_dir, names[i]);
+        char *path = config_path_join(c->providers_dir, names[i]);
         char line[LD_ERRLEN * 2];
         int w = 0;
 
@@ -1671,10 +1094,10 @@ static int config_defaults(ld_config *c)
     c->relay_authenticated = true;
     c->daemon.socket_mode = 0660;
     c->daemon.syslog_facility = LOG_MAIL;
-    if (reply_parse(default_refuse_reply, &c->refuse_reply, msg, sizeof(msg)) !=
-            0 ||
-        reply_parse(default_relay_reply, &c->relay_reply, msg, sizeof(msg)) !=
-            0) {
+    if (config_reply_parse(
+            default_refuse_reply, &c->refuse_reply, msg, sizeof(msg)) != 0 ||
+        config_reply_parse(
+            default_relay_reply, &c->relay_reply, msg, sizeof(msg)) != 0) {
         return -1;
     }
     return 0;
@@ -1695,7 +1118,6 @@ static ld_config *config_load_buffer(const char *buf,
     ld_config *c = NULL;
     struct loader l;
     ys_doc doc;
-    ys_ctx ctx;
     const char *file = NULL;
     size_t i = 0;
     int ok = 0;
@@ -1716,23 +1138,9 @@ static ld_config *config_load_buffer(const char *buf,
         config_error(err, errlen, name, 1, 1, "out of memory");
         goto out;
     }
-    if (len > LD_MAX_FILE) {
-        config_error(err,
-                     errlen,
-                     file,
-                     1,
-                     1,
-                     "file too large (more than %d bytes)",
-                     LD_MAX_FILE);
-        goto out;
-    }
-    if (ys_parse(&doc, file, buf, len, LD_MAX_DEPTH, err, errlen) != 0) {
-        goto out;
-    }
     l.c = c;
     l.file = file;
-    ys_ctx_init(&ctx, &doc, err, errlen);
-    if (ys_walk(&ctx, main_keys, &l) != 0) {
+    if (config_walk(&doc, buf, len, main_keys, &l, err, errlen) != 0) {
         goto out;
     }
     ys_doc_free(&doc);
@@ -1740,8 +1148,8 @@ static ld_config *config_load_buffer(const char *buf,
     if (c->nports > 1) {
         qsort(c->ports, c->nports, sizeof(*c->ports), port_cmp);
     }
-    c->providers_dir =
-        path_join(basedir, l.providers_dir ? l.providers_dir : "providers");
+    c->providers_dir = config_path_join(
+        basedir, l.providers_dir ? l.providers_dir : "providers");
     if (c->providers_dir == NULL) {
         config_error(err, errlen, file, 1, 1, "out of memory");
         goto out;
@@ -1755,7 +1163,7 @@ static ld_config *config_load_buffer(const char *buf,
         goto out;
     }
     for (i = 0; i < l.nprov; i++) {
-        if (provider_load(
+        if (config_provider_load(
                 c, &l.prov[i], &c->entries[c->nentries], file, err, errlen) !=
             0) {
             goto out;
@@ -1826,7 +1234,8 @@ ld_config *config_load_file(const char *path, char *err, size_t errlen)
         config_error(err, errlen, "<none>", 1, 1, "no configuration file");
         return NULL;
     }
-    if (file_read(path, &buf, &len, &open_errno, msg, sizeof(msg)) != 0) {
+    if (config_file_read(path, &buf, &len, &open_errno, msg, sizeof(msg)) !=
+        0) {
         if (open_errno != 0) {
             config_error(err, errlen, path, 1, 1, "cannot open: %s", msg);
         } else {
@@ -1980,8 +1389,8 @@ void config_free(ld_config *c)
         free(c->local_domains[i]);
     }
     free(c->local_domains);
-    reply_clear(&c->refuse_reply);
-    reply_clear(&c->relay_reply);
+    config_reply_clear(&c->refuse_reply);
+    config_reply_clear(&c->relay_reply);
     free(c->daemon.socket);
     free(c->daemon.socket_owner);
     free(c->daemon.user);

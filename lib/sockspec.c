@@ -13,6 +13,8 @@
 
 #include "sockspec.h"
 
+#include "port.h"
+
 /* The quoted text in messages is cut here so a message always fits. */
 #define SOCKSPEC_QUOTE_MAX 120
 
@@ -114,7 +116,6 @@ static int sockspec_unix(const char *text,
     return 0;
 }
 
-/* Digits only, 1..65535, no leading zero. */
 static int sockspec_port(const char *text,
                          const char *p,
                          size_t len,
@@ -124,15 +125,29 @@ static int sockspec_port(const char *text,
 {
     char q[SOCKSPEC_QUOTE_MAX + 8];
     char pq[16];
-    unsigned long v = 0;
-    size_t i;
+    int v = 0;
+    const char *why = NULL;
 
-    if (len == 0) {
+    switch (port_parse(p, len, &v)) {
+    case LD_PORT_OK:
+        *port = (unsigned)v;
+        return 0;
+    case LD_PORT_EMPTY:
         sockspec_error(err,
                        errlen,
                        "socket \"%s\": missing port",
                        sockspec_quote(text, q, sizeof(q)));
         return -1;
+    case LD_PORT_NOT_NUMBER:
+        why = "is not a number (digits only, 1-65535)";
+        break;
+    case LD_PORT_LEADING_ZERO:
+        why = "has a leading zero";
+        break;
+    case LD_PORT_RANGE:
+    default:
+        why = "out of range 1-65535";
+        break;
     }
     snprintf(pq,
              sizeof(pq),
@@ -140,38 +155,13 @@ static int sockspec_port(const char *text,
              (int)(len > 8 ? 8 : len),
              p,
              len > 8 ? "..." : "");
-    for (i = 0; i < len; i++) {
-        if (p[i] < '0' || p[i] > '9') {
-            sockspec_error(err,
-                           errlen,
-                           "socket \"%s\": port \"%s\" is not a number "
-                           "(digits only, 1-65535)",
-                           sockspec_quote(text, q, sizeof(q)),
-                           pq);
-            return -1;
-        }
-        if (v <= 65535) {
-            v = v * 10 + (unsigned long)(p[i] - '0');
-        }
-    }
-    if (len > 1 && p[0] == '0') {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": port \"%s\" has a leading zero",
-                       sockspec_quote(text, q, sizeof(q)),
-                       pq);
-        return -1;
-    }
-    if (v < 1 || v > 65535) {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": port \"%s\" out of range 1-65535",
-                       sockspec_quote(text, q, sizeof(q)),
-                       pq);
-        return -1;
-    }
-    *port = (unsigned)v;
-    return 0;
+    sockspec_error(err,
+                   errlen,
+                   "socket \"%s\": port \"%s\" %s",
+                   sockspec_quote(text, q, sizeof(q)),
+                   pq,
+                   why);
+    return -1;
 }
 
 /* A DNS host name: labels of letters, digits and '-', not starting or

@@ -11,6 +11,8 @@
 
 #include <yaml.h>
 
+#include "port.h"
+
 /* ---------------------------------------------------------------- errors */
 
 static void ys_verror(char *err,
@@ -769,19 +771,9 @@ static int ys_convert(ys_ctx *c,
             return ys_error(c, n, "%s is not one of: %s", q, list);
         }
     case YS_PORT: {
-        long port = 0;
+        int port = 0;
 
-        /* Decimal only, no sign, no leading zero, no spaces. */
-        if (n->len < 1 || n->len > 5 || s[0] == '0') {
-            return ys_error(c, n, "%s is not a port (1-65535)", q);
-        }
-        for (i = 0; i < n->len; i++) {
-            if (s[i] < '0' || s[i] > '9') {
-                return ys_error(c, n, "%s is not a port (1-65535)", q);
-            }
-            port = port * 10 + (s[i] - '0');
-        }
-        if (port < 1 || port > 65535) {
+        if (port_parse(s, n->len, &port) != LD_PORT_OK) {
             return ys_error(c, n, "%s is not a port (1-65535)", q);
         }
         v->n = port;

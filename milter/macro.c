@@ -9,26 +9,17 @@
 
 #include "macro.h"
 #include "policy.h"
+#include "port.h"
 
 enum macro_port_status macro_port_parse(const char *text, int *port)
 {
-    long v = 0;
-    size_t i;
-
     *port = -1;
     if (text == NULL || text[0] == '\0') {
         return MACRO_PORT_MISSING;
     }
-    for (i = 0; text[i] != '\0'; i++) {
-        if (text[i] < '0' || text[i] > '9' || i >= 5) {
-            return MACRO_PORT_INVALID;
-        }
-        v = v * 10 + (text[i] - '0');
-    }
-    if ((i > 1 && text[0] == '0') || v < 1 || v > 65535) {
+    if (port_parse(text, strlen(text), port) != LD_PORT_OK) {
         return MACRO_PORT_INVALID;
     }
-    *port = (int)v;
     return MACRO_PORT_OK;
 }
 
