@@ -28,6 +28,8 @@
 static const char default_refuse_reply[] =
     "554 5.7.1 Mail must arrive through the filtering service";
 static const char default_relay_reply[] = "554 5.7.1 Relay access denied";
+static const char default_drift_reply[] =
+    "451 4.7.1 Provider server not in the lockdown ranges, try again later";
 
 const char *const config_mode_names[] = {"enforce", "monitor", NULL};
 static const char *const refuse_at_names[] = {"connect", "mail", NULL};
@@ -502,6 +504,24 @@ h_refuse_reply(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     return config_reply_set(c, n, v->s, &l->c->refuse_reply);
 }
 
+/* A provider's server is never bounced for being new: 4xx only. */
+static int
+h_drift_reply(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    char q[YS_QUOTELEN];
+
+    if (v->s[0] != '4') {
+        return ys_error(c,
+                        n,
+                        "%s: a provider's server outside the ranges must "
+                        "be asked to retry, so the code must be 4xx, like "
+                        "451 4.7.1",
+                        ys_quote(v->s, v->len, q, sizeof(q)));
+    }
+    return config_reply_set(c, n, v->s, &l->c->drift_reply);
+}
+
 static int
 h_relay_reply(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
 {
@@ -585,10 +605,20 @@ domain_normalize(const char *s, char *out, size_t outlen, const char **why)
     return 0;
 }
 
-static int h_domain(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+/* A list of domains being read, with where each was written. */
+struct domlist {
+    char ***v;
+    size_t *n;
+    ld_mark **marks;
+    size_t *cap;
+};
+
+static int domain_add(ys_ctx *c,
+                      const ys_node *n,
+                      const ys_value *v,
+                      const char *file,
+                      struct domlist d)
 {
-    struct loader *l = obj;
-    ld_config *cfg = l->c;
     char norm[LD_DOMAIN_MAX + 2];
     const char *why = NULL;
     char q[YS_QUOTELEN];
@@ -597,30 +627,30 @@ static int h_domain(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
         return ys_error(
             c, n, "%s %s", ys_quote(v->s, v->len, q, sizeof(q)), why);
     }
-    if (cfg->nlocal_domains == l->capdomains) {
-        size_t cap = l->capdomains ? l->capdomains * 2 : 8;
-        char **p = realloc(cfg->local_domains, cap * sizeof(*p));
+    if (*d.n == *d.cap) {
+        size_t cap = *d.cap ? *d.cap * 2 : 8;
+        char **p = realloc(*d.v, cap * sizeof(*p));
         ld_mark *m = NULL;
 
         if (p == NULL) {
             return ys_error(c, n, "out of memory");
         }
-        cfg->local_domains = p;
-        m = realloc(l->dommark, cap * sizeof(*m));
+        *d.v = p;
+        m = realloc(*d.marks, cap * sizeof(*m));
         if (m == NULL) {
             return ys_error(c, n, "out of memory");
         }
-        l->dommark = m;
-        l->capdomains = cap;
+        *d.marks = m;
+        *d.cap = cap;
     }
-    cfg->local_domains[cfg->nlocal_domains] = strdup(norm);
-    if (cfg->local_domains[cfg->nlocal_domains] == NULL) {
+    (*d.v)[*d.n] = strdup(norm);
+    if ((*d.v)[*d.n] == NULL) {
         return ys_error(c, n, "out of memory");
     }
-    l->dommark[cfg->nlocal_domains].file = l->file;
-    l->dommark[cfg->nlocal_domains].line = n->line;
-    l->dommark[cfg->nlocal_domains].col = n->col;
-    cfg->nlocal_domains++;
+    (*d.marks)[*d.n].file = file;
+    (*d.marks)[*d.n].line = n->line;
+    (*d.marks)[*d.n].col = n->col;
+    (*d.n)++;
     return 0;
 }
 
@@ -629,32 +659,73 @@ static int str_ptr_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int
-h_domains_end(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+static int domains_unique(ys_ctx *c, const ys_node *n, struct domlist d)
 {
-    struct loader *l = obj;
-    ld_config *cfg = l->c;
     size_t dup = SIZE_MAX;
     size_t orig = 0;
 
-    (void)v;
-    if (config_find_repeat(cfg->local_domains,
-                           cfg->nlocal_domains,
-                           sizeof(cfg->local_domains[0]),
-                           str_ptr_cmp,
-                           &dup,
-                           &orig) != 0) {
+    if (config_find_repeat(
+            *d.v, *d.n, sizeof((*d.v)[0]), str_ptr_cmp, &dup, &orig) != 0) {
         return ys_error(c, n, "out of memory");
     }
     if (dup != SIZE_MAX) {
         return ys_error_at(c,
-                           l->dommark[dup].line,
-                           l->dommark[dup].col,
+                           (*d.marks)[dup].line,
+                           (*d.marks)[dup].col,
                            "\"%s\" is listed twice (first at line %u)",
-                           cfg->local_domains[dup],
-                           l->dommark[orig].line);
+                           (*d.v)[dup],
+                           (*d.marks)[orig].line);
     }
     return 0;
+}
+
+static struct domlist local_domains(struct loader *l)
+{
+    struct domlist d = {&l->c->local_domains,
+                        &l->c->nlocal_domains,
+                        &l->dommark,
+                        &l->capdomains};
+
+    return d;
+}
+
+static struct domlist scope_domains(struct loader *l)
+{
+    struct domlist d = {&l->c->scope_domains,
+                        &l->c->nscope_domains,
+                        &l->scopemark,
+                        &l->capscope};
+
+    return d;
+}
+
+static int h_domain(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    return domain_add(c, n, v, l->file, local_domains(l));
+}
+
+static int
+h_domains_end(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    (void)v;
+    return domains_unique(c, n, local_domains(obj));
+}
+
+static int
+h_scope_domain(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    return domain_add(c, n, v, l->file, scope_domains(l));
+}
+
+static int
+h_scope_domains_end(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    (void)v;
+    return domains_unique(c, n, scope_domains(obj));
 }
 
 static int
@@ -817,6 +888,11 @@ static const ys_key trusted_keys[] = {
 
 static const ys_key scope_keys[] = {
     {.name = "ports", .type = YS_SEQ, .elem = YS_PORT, .fn = h_port},
+    {.name = "domains",
+     .type = YS_SEQ,
+     .elem = YS_STRING,
+     .fn = h_scope_domain,
+     .end = h_scope_domains_end},
     {.name = NULL},
 };
 
@@ -826,6 +902,7 @@ static const ys_key refuse_keys[] = {
      .enums = refuse_at_names,
      .fn = h_refuse_at},
     {.name = "reply", .type = YS_STRING, .fn = h_refuse_reply},
+    {.name = "drift_reply", .type = YS_STRING, .fn = h_drift_reply},
     {.name = NULL},
 };
 
@@ -1079,6 +1156,7 @@ static void loader_free(struct loader *l)
     free(l->trusted);
     free(l->portseen);
     free(l->dommark);
+    free(l->scopemark);
     free(l->providers_dir);
     memset(l, 0, sizeof(*l));
 }
@@ -1097,7 +1175,9 @@ static int config_defaults(ld_config *c)
     if (config_reply_parse(
             default_refuse_reply, &c->refuse_reply, msg, sizeof(msg)) != 0 ||
         config_reply_parse(
-            default_relay_reply, &c->relay_reply, msg, sizeof(msg)) != 0) {
+            default_relay_reply, &c->relay_reply, msg, sizeof(msg)) != 0 ||
+        config_reply_parse(
+            default_drift_reply, &c->drift_reply, msg, sizeof(msg)) != 0) {
         return -1;
     }
     return 0;
@@ -1281,6 +1361,7 @@ void config_entry_clear(ld_entry *e)
     }
     free(e->range_text);
     free(e->range_mark);
+    free(e->hostnames);
     memset(e, 0, sizeof(*e));
 }
 
@@ -1389,7 +1470,12 @@ void config_free(ld_config *c)
         free(c->local_domains[i]);
     }
     free(c->local_domains);
+    for (i = 0; i < c->nscope_domains; i++) {
+        free(c->scope_domains[i]);
+    }
+    free(c->scope_domains);
     config_reply_clear(&c->refuse_reply);
+    config_reply_clear(&c->drift_reply);
     config_reply_clear(&c->relay_reply);
     free(c->daemon.socket);
     free(c->daemon.socket_owner);

@@ -43,6 +43,8 @@ struct loader {
 
     ld_mark *dommark; /* where each local domain was written */
     size_t capdomains;
+    ld_mark *scopemark; /* where each scope.domains entry was written */
+    size_t capscope;
 
     char *providers_dir; /* as written */
 };

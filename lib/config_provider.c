@@ -45,6 +45,39 @@ h_prov_mode(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     return 0;
 }
 
+static int
+h_prov_hostname(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+    ld_entry *e = l->cur;
+    char msg[LD_ERRLEN];
+    namepat p;
+    namepat *grown = NULL;
+    size_t i;
+
+    if (namepat_parse(v->s, &p, msg, sizeof(msg)) != 0) {
+        return ys_error(c, n, "%s", msg);
+    }
+    for (i = 0; i < e->nhostnames; i++) {
+        if (e->hostnames[i].wildcard == p.wildcard &&
+            strcmp(e->hostnames[i].name, p.name) == 0) {
+            char q[YS_QUOTELEN];
+
+            return ys_error(c,
+                            n,
+                            "%s is listed twice",
+                            ys_quote(v->s, v->len, q, sizeof(q)));
+        }
+    }
+    grown = realloc(e->hostnames, (e->nhostnames + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    e->hostnames = grown;
+    e->hostnames[e->nhostnames++] = p;
+    return 0;
+}
+
 static const ys_key provider_keys[] = {
     {.name = "name",
      .type = YS_STRING,
@@ -61,6 +94,10 @@ static const ys_key provider_keys[] = {
      .fn = config_h_range,
      .end = config_h_ranges_end},
     {.name = "relay", .type = YS_BOOL, .fn = config_h_relay_entry},
+    {.name = "hostnames",
+     .type = YS_SEQ,
+     .elem = YS_STRING,
+     .fn = h_prov_hostname},
     {.name = "mode",
      .type = YS_ENUM,
      .enums = config_mode_names,

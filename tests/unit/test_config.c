@@ -312,7 +312,7 @@ static const struct load_case load_cases[] = {
     {"unknown nested key",
      "providers: {}\nscope:\n  port: [25]\n",
      {{0}},
-     MAIN ":3:3: scope: unknown key \"port\" (known keys: ports)",
+     MAIN ":3:3: scope: unknown key \"port\" (known keys: ports, domains)",
      NULL},
     {"unknown key in a trusted entry",
      "providers: {}\ntrusted:\n  - name: lan\n    ranges: [10.0.0.0/8]\n"
@@ -697,6 +697,32 @@ static const struct load_case load_cases[] = {
      {{0}},
      MAIN ":3:12: daemon.pidfile: \"run/milter.pid\" must be an absolute path",
      NULL},
+    {"scope.domains: not a domain",
+     "providers: {}\nscope:\n  domains: [\"exa mple.com\"]\n",
+     {{0}},
+     MAIN ":3:13: scope.domains: \"exa mple.com\" is not a domain name "
+          "(only letters, digits, '-' and '.'; write IDNs in xn-- form)",
+     NULL},
+    {"scope.domains: listed twice",
+     "providers: {}\nscope:\n  domains: [example.com, EXAMPLE.com.]\n",
+     {{0}},
+     MAIN ":3:26: scope.domains: \"example.com\" is listed twice (first at "
+          "line 3)",
+     NULL},
+    {"refuse.drift_reply: 5xx",
+     "providers: {}\nrefuse:\n  drift_reply: \"554 5.7.1 Go away\"\n",
+     {{0}},
+     MAIN ":3:16: refuse.drift_reply: \"554 5.7.1 Go away\": a provider's "
+          "server outside the ranges must be asked to retry, so the code "
+          "must be 4xx, like 451 4.7.1",
+     NULL},
+    {"refuse.drift_reply: bad enhanced code",
+     "providers: {}\nrefuse:\n  drift_reply: \"451 5.7.1 Later\"\n",
+     {{0}},
+     MAIN ":3:16: refuse.drift_reply: \"451 5.7.1 Later\": enhanced code "
+          "5.7.1 does not match reply code 451 (both must start with the "
+          "same digit)",
+     NULL},
     {"bad syslog facility",
      "providers: {}\ndaemon:\n  syslog_facility: local8\n",
      {{0}},
@@ -953,7 +979,28 @@ static const struct provider_case provider_cases[] = {
     {"enabled inside the profile",
      "name: M\nsource: x\nranges: [199.89.0.0/21]\nenabled: true\n",
      PFILE ":4:1: unknown key \"enabled\" (known keys: name, source, ranges, "
-           "relay, mode)"},
+           "relay, hostnames, mode)"},
+    {"hostnames: a wildcard over a top-level domain",
+     "name: M\nsource: x\nranges: [199.89.0.0/21]\nhostnames: [\"*.net\"]\n",
+     PFILE ":4:13: hostnames: host name pattern \"*.net\" covers a whole "
+           "top-level domain: name the provider's domain, as in "
+           "\"*.example.net\""},
+    {"hostnames: '*' inside a label",
+     "name: M\nsource: x\nranges: [199.89.0.0/21]\n"
+     "hostnames: [\"mx*.example.net\"]\n",
+     PFILE ":4:13: hostnames: host name pattern \"mx*.example.net\": '*' is "
+           "allowed only as the whole first label, as in \"*.example.net\""},
+    {"hostnames: listed twice, any case",
+     "name: M\nsource: x\nranges: [199.89.0.0/21]\n"
+     "hostnames: [\"*.example.net\", \"*.Example.NET.\"]\n",
+     PFILE ":4:30: hostnames: \"*.Example.NET.\" is listed twice"},
+    {"hostnames: not a list",
+     "name: M\nsource: x\nranges: [199.89.0.0/21]\nhostnames: a.example\n",
+     PFILE ":4:12: hostnames: expected a list, got \"a.example\""},
+    {"hostnames: good",
+     "name: M\nsource: x\nranges: [199.89.0.0/21]\n"
+     "hostnames: [\"*.example.net\", mx1.example.org]\n",
+     NULL},
     {"duplicate ranges key",
      "name: M\nsource: x\nranges: [199.89.0.0/21]\nranges: [1.2.3.4]\n",
      PFILE ":4:1: duplicate key \"ranges\" (first at line 3, column 1)"},

@@ -32,11 +32,13 @@ static const testutil_profile test_profiles[] = {
     {"alpha", "name: Alpha\n"
               "source: test\n"
               "ranges: [192.0.2.0/24, \"2001:db8:a::/48\"]\n"
-              "relay: true\n"},
+              "relay: true\n"
+              "hostnames: [\"*.alpha.example\", mx.alpha-mail.example]\n"},
     {"beta", "name: Beta\n"
              "source: test\n"
              "ranges: [198.51.100.0/24]\n"
-             "relay: false\n"},
+             "relay: false\n"
+             "hostnames: [\"*.beta.example\"]\n"},
     {"gamma", "name: Gamma\n"
               "source: test\n"
               "ranges: [203.0.113.0/25]\n"
@@ -700,7 +702,7 @@ static void test_policy_evaluate(void **state)
 
         f.addr = row_addr(r->name, r->addr, &abuf);
         f.port = r->port;
-            policy_evaluate(c, &f, r->auth, r->rcpt, &v);
+        policy_evaluate(c, &f, r->auth, r->rcpt, &v);
         check_verdict(r->name, "evaluate", c, &v, r->stage, r->want, r->entry);
     }
 }
@@ -1043,13 +1045,165 @@ static void test_policy_reply_class(void **state)
             config_free(c);
             fail();
         }
-        if (v.reply == NULL || v.reply->rcode[0] != (v.would == LD_TEMPFAIL
-                                                         ? '4'
-                                                         : '5')) {
+        if (v.reply == NULL ||
+            v.reply->rcode[0] != (v.would == LD_TEMPFAIL ? '4' : '5')) {
             config_free(c);
             fail_msg("row %zu: reply class does not match the verdict", i);
         }
         config_free(c);
+    }
+}
+
+/* Drift guard and scope.domains, through policy_evaluate() as lockdownctl
+ * check calls it. alpha is enabled with hostnames; beta is disabled. */
+#define SCOPE_YAML                                                             \
+    "mode: %s\n"                                                               \
+    "providers_dir: providers\n"                                               \
+    "providers:\n"                                                             \
+    "  alpha: enabled\n"                                                       \
+    "  beta: disabled\n"                                                       \
+    "trusted:\n"                                                               \
+    "  - name: lan\n"                                                          \
+    "    ranges: [10.0.0.0/8]\n"                                               \
+    "scope:\n"                                                                 \
+    "  ports: [25]\n"                                                          \
+    "  domains: %s\n"                                                          \
+    "refuse:\n"                                                                \
+    "  at: %s\n"                                                               \
+    "relay:\n"                                                                 \
+    "  local_domains: [example.com, other.example]\n"
+
+static void test_policy_names_scope(void **state)
+{
+    const fixture *fx = *state;
+    const struct {
+        const char *mode, *domains, *at;
+        const char *addr, *name, *auth, *rcpt;
+        const char *want; /* "WORD REASON ENTRY" */
+    } rows[] = {
+        /* clang-format off */
+        /* drift guard */
+        {"enforce", "[]", "connect", "233.252.0.1", "mx9.alpha.example",
+         NULL, NULL, "tempfail provider-name-unlisted alpha"},
+        {"enforce", "[]", "connect", "233.252.0.1", "MX9.Alpha.Example.",
+         NULL, NULL, "tempfail provider-name-unlisted alpha"},
+        {"enforce", "[]", "connect", "233.252.0.1", "mx.alpha-mail.example",
+         NULL, NULL, "tempfail provider-name-unlisted alpha"},
+        {"enforce", "[]", "connect", "233.252.0.1", "alpha.example", NULL,
+         NULL, "reject not-listed -"},
+        {"enforce", "[]", "connect", "233.252.0.1", "a.mx.alpha-mail.example",
+         NULL, NULL, "reject not-listed -"},
+        {"enforce", "[]", "connect", "233.252.0.1", "mx1.beta.example", NULL,
+         NULL, "reject not-listed -"},
+        {"enforce", "[]", "connect", "233.252.0.1", "unknown", NULL, NULL,
+         "reject not-listed -"},
+        {"enforce", "[]", "connect", "233.252.0.1", "[233.252.0.1]", NULL,
+         NULL, "reject not-listed -"},
+        {"enforce", "[]", "connect", "233.252.0.1", "", NULL, NULL,
+         "reject not-listed -"},
+        {"monitor", "[]", "connect", "233.252.0.1", "mx9.alpha.example",
+         NULL, NULL, "would-tempfail provider-name-unlisted alpha"},
+        {"enforce", "[]", "mail", "233.252.0.1", "mx9.alpha.example", NULL,
+         NULL, "tempfail provider-name-unlisted alpha"},
+        {"enforce", "[]", "mail", "233.252.0.1", "mx9.alpha.example",
+         "alice", NULL, "continue authenticated -"},
+        /* a listed address needs no name, and a name changes nothing */
+        {"enforce", "[]", "connect", "192.0.2.1", "mx9.beta.example", NULL,
+         NULL, "accept provider alpha"},
+        {"enforce", "[]", "connect", "10.1.1.1", NULL, NULL, "x@far.example",
+         "reject relay-denied lan"},
+        /* scope.domains */
+        {"enforce", "[example.com]", "connect", "233.252.0.1", NULL, NULL,
+         NULL, "continue deferred -"},
+        {"enforce", "[example.com]", "connect", "233.252.0.1", NULL, NULL,
+         "u@example.com", "reject not-listed -"},
+        {"enforce", "[example.com]", "connect", "233.252.0.1", NULL, NULL,
+         "u@EXAMPLE.com.", "reject not-listed -"},
+        {"enforce", "[example.com]", "connect", "233.252.0.1", NULL, NULL,
+         "u@other.example", "continue domain-not-locked -"},
+        {"enforce", "[example.com]", "connect", "233.252.0.1", NULL, NULL,
+         "u@sub.example.com", "reject relay-denied -"},
+        {"enforce", "[example.com]", "connect", "233.252.0.1", NULL, NULL,
+         "postmaster", "reject not-listed -"},
+        {"enforce", "[example.com]", "connect", "233.252.0.1", NULL, "alice",
+         "u@example.com", "reject not-listed -"},
+        {"enforce", "[example.com]", "mail", "233.252.0.1", NULL, "alice",
+         "u@example.com", "continue local-recipient -"},
+        {"enforce", "[example.com]", "mail", "233.252.0.1", NULL, "alice",
+         NULL, "continue authenticated -"},
+        {"enforce", "[example.com]", "mail", "233.252.0.1", NULL, NULL,
+         "u@example.com", "reject not-listed -"},
+        {"enforce", "[example.com]", "mail", "233.252.0.1", NULL, NULL,
+         "u@other.example", "continue domain-not-locked -"},
+        {"enforce", "[example.com]", "connect", "233.252.0.1",
+         "mx9.alpha.example", NULL, "u@example.com",
+         "tempfail provider-name-unlisted alpha"},
+        {"monitor", "[example.com]", "connect", "233.252.0.1", NULL, NULL,
+         "u@example.com", "would-reject not-listed -"},
+        {"enforce", "[example.com]", "connect", "192.0.2.1", NULL, NULL,
+         "u@example.com", "accept provider alpha"},
+        {"enforce", "[example.com]", "connect", "10.1.1.1", NULL, NULL,
+         "u@example.com", "continue local-recipient lan"},
+        /* clang-format on */
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char yaml[2048];
+        char got[256];
+        char dbuf[256];
+        const char *domain = NULL;
+        ld_config *c = NULL;
+        ld_addr a;
+        ld_conn_facts f = {0};
+        ld_verdict v;
+        char err[LD_ERRLEN];
+
+        snprintf(yaml,
+                 sizeof(yaml),
+                 SCOPE_YAML,
+                 rows[i].mode,
+                 rows[i].domains,
+                 rows[i].at);
+        c = testutil_config_load(yaml, "scope.yaml", fx->dir);
+        if (c == NULL) {
+            fail_msg("row %zu: config did not load", i);
+        }
+        if (addr_parse(rows[i].addr, &a, err, sizeof(err)) != 0) {
+            config_free(c);
+            fail_msg("row %zu: %s", i, err);
+        }
+        f.addr = &a;
+        f.port = 25;
+        f.client_name = rows[i].name;
+        if (rows[i].rcpt != NULL) {
+            domain = policy_rcpt_domain(rows[i].rcpt, dbuf, sizeof(dbuf));
+            if (domain == NULL) {
+                domain = "";
+            }
+        }
+        policy_evaluate(c, &f, rows[i].auth, domain, &v);
+        snprintf(got,
+                 sizeof(got),
+                 "%s %s %s",
+                 policy_verdict_word(&v),
+                 reason_name(v.reason),
+                 entry_name(c, v.entry));
+        config_free(c);
+        if (strcmp(got, rows[i].want) != 0) {
+            fail_msg("row %zu (%s, domains %s, at %s, %s name %s auth %s "
+                     "rcpt %s): got \"%s\", want \"%s\"",
+                     i,
+                     rows[i].mode,
+                     rows[i].domains,
+                     rows[i].at,
+                     rows[i].addr,
+                     rows[i].name != NULL ? rows[i].name : "-",
+                     rows[i].auth != NULL ? rows[i].auth : "-",
+                     rows[i].rcpt != NULL ? rows[i].rcpt : "-",
+                     got,
+                     rows[i].want);
+        }
     }
 }
 
@@ -1061,14 +1215,14 @@ static void test_policy_reason_names(void **state)
     (void)state;
     if (strcmp(reason_name(LD_REASON_NONE), "-") != 0 ||
         strcmp(reason_name(LD_REASON_COUNT), "-") != 0 ||
-        strcmp(reason_name((enum ld_reason)-1), "-") != 0) {
+        strcmp(reason_name((enum ld_reason) - 1), "-") != 0) {
         fail_msg("out-of-range reasons must be \"-\"");
     }
     for (i = 1; i < LD_REASON_COUNT; i++) {
         const char *n = reason_name((enum ld_reason)i);
 
-        if (strcmp(n, "-") == 0 || strspn(n, "abcdefghijklmnopqrstuvwxyz-") !=
-                                       strlen(n)) {
+        if (strcmp(n, "-") == 0 ||
+            strspn(n, "abcdefghijklmnopqrstuvwxyz-") != strlen(n)) {
             fail_msg("reason %zu: bad token \"%s\"", i, n);
         }
         if (reason_from_name(n) != (enum ld_reason)i) {
@@ -1215,6 +1369,7 @@ int main(void)
         cmocka_unit_test(test_policy_words),
         cmocka_unit_test(test_policy_reply_class),
         cmocka_unit_test(test_policy_reason_names),
+        cmocka_unit_test(test_policy_names_scope),
         cmocka_unit_test(test_policy_rcpt_domain),
         cmocka_unit_test(test_policy_rcpt_toolong),
     };
