@@ -223,6 +223,51 @@ static void test_rcpt_domain(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* Which {client_name} counts as verified, with and without Sendmail's
+ * {client_resolve}. */
+static void test_verified_name(void **state)
+{
+    static const struct {
+        const char *name;
+        const char *resolve; /* NULL: not sent (Postfix) */
+        const char *want;    /* NULL: no verified name */
+    } cases[] = {
+        {"mx1.mailroute.net", NULL, "mx1.mailroute.net"},
+        {"unknown", NULL, NULL},
+        {"", NULL, NULL},
+        {NULL, NULL, NULL},
+        {"[192.0.2.1]", NULL, "[192.0.2.1]"}, /* matches no pattern later */
+        {"mx1.mailroute.net", "OK", "mx1.mailroute.net"},
+        {"mx1.mailroute.net", "FORGED", NULL},
+        {"mx1.mailroute.net", "FAIL", NULL},
+        {"mx1.mailroute.net", "TEMP", NULL},
+        {"mx1.mailroute.net", "", NULL},
+        {"mx1.mailroute.net", "ok", NULL},
+        {"unknown", "OK", "unknown"}, /* matches no pattern later */
+        {NULL, "OK", NULL},
+    };
+    size_t i;
+    int failures = 0;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got =
+            macro_verified_name(cases[i].name, cases[i].resolve);
+
+        if ((got == NULL) != (cases[i].want == NULL) ||
+            (got != NULL && strcmp(got, cases[i].want) != 0)) {
+            print_error("name %s resolve %s: got %s, want %s\n",
+                        cases[i].name != NULL ? cases[i].name : "(null)",
+                        cases[i].resolve != NULL ? cases[i].resolve
+                                                 : "(null)",
+                        got != NULL ? got : "NULL",
+                        cases[i].want != NULL ? cases[i].want : "NULL");
+            failures++;
+        }
+    }
+    assert_int_equal(failures, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_sanitize_bounds),
         cmocka_unit_test(test_reply_escape),
         cmocka_unit_test(test_rcpt_domain),
+        cmocka_unit_test(test_verified_name),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
