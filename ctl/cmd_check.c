@@ -27,6 +27,7 @@ typedef struct check_args {
     int port;            /* -1: not given (treated as locked) */
     const char *auth;
     const char *name;        /* --name: the verified host name */
+    const char *tls_name;    /* --tls-name: the verified certificate's CN */
     const char *rcpt;        /* --rcpt as given */
     const char *rcpt_domain; /* NULL: no RCPT stage */
     char domain_buf[CHECK_DOMAIN_MAX];
@@ -88,8 +89,11 @@ static int check_set_arg(void *ctx, size_t k, const char *val)
     case 2:
         ca->rcpt = val;
         break;
-    default:
+    case 3:
         ca->name = val;
+        break;
+    default:
+        ca->tls_name = val;
         break;
     }
     return 0;
@@ -97,7 +101,8 @@ static int check_set_arg(void *ctx, size_t k, const char *val)
 
 static int check_parse_args(int argc, char **argv, check_args *ca)
 {
-    static const char *const names[] = {"port", "auth", "rcpt", "name"};
+    static const char *const names[] = {
+        "port", "auth", "rcpt", "name", "tls-name"};
     const ctl_args_spec spec = {
         "check", names, sizeof(names) / sizeof(names[0]), true, check_set_arg};
 
@@ -135,6 +140,7 @@ static void check_judge(const ld_config *c,
     f.addr = addr;
     f.port = port;
     f.client_name = ca->name;
+    f.tls_name = ca->tls_name;
     policy_evaluate(c, &f, ca->auth, ca->rcpt_domain, v);
 }
 

@@ -14,7 +14,7 @@
 static const ctl_cmd ctl_cmds[] = {
     {"check",
      cmd_check,
-     "ADDRESS|- [--port N] [--auth USER] [--rcpt ADDRESS] [--name HOST]",
+     "ADDRESS|- [--port N] [--auth USER] [--rcpt ADDRESS] [--name HOST] [--tls-name CN]",
      "judge a client address (or one per line from stdin with -)"},
     {"list", cmd_list, "", "show the settings, profiles and trusted entries"},
     {"lint", cmd_lint, "", "load and validate the configuration"},

@@ -1362,6 +1362,7 @@ void config_entry_clear(ld_entry *e)
     free(e->range_text);
     free(e->range_mark);
     free(e->hostnames);
+    free(e->tls_names);
     memset(e, 0, sizeof(*e));
 }
 

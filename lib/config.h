@@ -73,6 +73,9 @@ typedef struct ld_entry {
     size_t nranges;
     namepat *hostnames; /* provider "hostnames:", verified host names */
     size_t nhostnames;
+    namepat *tls_names; /* provider "tls_names:", verified certificate CNs */
+    size_t ntls_names;
+    bool tls_required;  /* an address in the ranges needs the certificate */
     ld_mark mark; /* where the entry was defined */
 } ld_entry;
 

@@ -44,6 +44,7 @@ struct loader {
     ld_mark *dommark; /* where each local domain was written */
     size_t capdomains;
     ld_mark *scopemark; /* where each scope.domains entry was written */
+    ld_mark tls_required_mark; /* where a profile set tls_required: true */
     size_t capscope;
 
     char *providers_dir; /* as written */

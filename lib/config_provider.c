@@ -45,12 +45,15 @@ h_prov_mode(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     return 0;
 }
 
-static int
-h_prov_hostname(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+/* Append one host name pattern to a profile's list, refusing repeats. */
+static int pattern_add(ys_ctx *c,
+                       const ys_node *n,
+                       const ys_value *v,
+                       namepat **list,
+                       size_t *count)
 {
-    struct loader *l = obj;
-    ld_entry *e = l->cur;
     char msg[LD_ERRLEN];
+    char q[YS_QUOTELEN];
     namepat p;
     namepat *grown = NULL;
     size_t i;
@@ -58,23 +61,52 @@ h_prov_hostname(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     if (namepat_parse(v->s, &p, msg, sizeof(msg)) != 0) {
         return ys_error(c, n, "%s", msg);
     }
-    for (i = 0; i < e->nhostnames; i++) {
-        if (e->hostnames[i].wildcard == p.wildcard &&
-            strcmp(e->hostnames[i].name, p.name) == 0) {
-            char q[YS_QUOTELEN];
-
+    for (i = 0; i < *count; i++) {
+        if ((*list)[i].wildcard == p.wildcard &&
+            strcmp((*list)[i].name, p.name) == 0) {
             return ys_error(c,
                             n,
                             "%s is listed twice",
                             ys_quote(v->s, v->len, q, sizeof(q)));
         }
     }
-    grown = realloc(e->hostnames, (e->nhostnames + 1) * sizeof(*grown));
+    grown = realloc(*list, (*count + 1) * sizeof(*grown));
     if (grown == NULL) {
         return ys_error(c, n, "out of memory");
     }
-    e->hostnames = grown;
-    e->hostnames[e->nhostnames++] = p;
+    *list = grown;
+    (*list)[(*count)++] = p;
+    return 0;
+}
+
+static int
+h_prov_hostname(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    return pattern_add(c, n, v, &l->cur->hostnames, &l->cur->nhostnames);
+}
+
+static int
+h_prov_tls_name(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    return pattern_add(c, n, v, &l->cur->tls_names, &l->cur->ntls_names);
+}
+
+static int
+h_prov_tls_required(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
+{
+    struct loader *l = obj;
+
+    (void)c;
+    (void)n;
+    l->cur->tls_required = v->b;
+    if (v->b) {
+        l->tls_required_mark.line = n->line;
+        l->tls_required_mark.col = n->col;
+    }
     return 0;
 }
 
@@ -98,6 +130,11 @@ static const ys_key provider_keys[] = {
      .type = YS_SEQ,
      .elem = YS_STRING,
      .fn = h_prov_hostname},
+    {.name = "tls_names",
+     .type = YS_SEQ,
+     .elem = YS_STRING,
+     .fn = h_prov_tls_name},
+    {.name = "tls_required", .type = YS_BOOL, .fn = h_prov_tls_required},
     {.name = "mode",
      .type = YS_ENUM,
      .enums = config_mode_names,
@@ -131,6 +168,16 @@ static int provider_parse(const char *buf,
     l.file = file;
     l.cur = out;
     if (config_walk(&doc, buf, len, provider_keys, &l, err, errlen) != 0) {
+        goto out;
+    }
+    if (out->tls_required && out->ntls_names == 0) {
+        config_error(err,
+                     errlen,
+                     file,
+                     l.tls_required_mark.line,
+                     l.tls_required_mark.col,
+                     "tls_required: true needs tls_names: the names of the "
+                     "certificates that must be presented");
         goto out;
     }
     root = ys_root(&doc);

@@ -25,6 +25,7 @@ static void verdict_init(ld_verdict *v, enum ld_stage stage, int entry)
     v->entry = entry;
     v->disabled_entry = -1;
     v->reason = LD_REASON_NONE;
+    v->match = 0;
     v->reply = NULL;
 }
 
@@ -98,9 +99,11 @@ void policy_stages_unknown(ld_verdict *v)
 {
     if (v != NULL && v->action == LD_CONTINUE && !v->monitored) {
         int entry = v->entry;
+        unsigned match = v->match;
 
         verdict_fail(v, v->stage, LD_REASON_STAGES_UNKNOWN);
         v->entry = entry;
+        v->match = match;
     }
 }
 
@@ -143,12 +146,18 @@ static void session_init(ld_session *s)
     s->disabled_entry = -1;
     s->drift_entry = -1;
     s->scoped = false;
+    s->tls_check = false;
+    s->match = 0;
     s->reason = LD_REASON_NONE;
 }
 
 /* The first enabled provider whose hostnames: match the verified name.
  * Only explains and softens a refusal; never lets anyone in. */
-static int policy_name_entry(const ld_config *c, const char *name)
+static int policy_name_entry(const ld_config *c, const char *name);
+
+/* The first enabled provider whose patterns (hostnames or tls_names, by
+ * the accessor) match name. */
+static int policy_pattern_entry(const ld_config *c, const char *name, bool tls)
 {
     char buf[NAMEPAT_MAX + 1];
     int len;
@@ -164,17 +173,39 @@ static int policy_name_entry(const ld_config *c, const char *name)
     }
     for (i = 0; i < c->nproviders && i < c->nentries; i++) {
         const ld_entry *e = &c->entries[i];
+        const namepat *p = tls ? e->tls_names : e->hostnames;
+        size_t n = tls ? e->ntls_names : e->nhostnames;
 
         if (e->kind != LD_ENTRY_PROVIDER || !e->enabled) {
             continue;
         }
-        for (k = 0; k < e->nhostnames; k++) {
-            if (namepat_match(&e->hostnames[k], buf, (size_t)len)) {
+        for (k = 0; k < n; k++) {
+            if (namepat_match(&p[k], buf, (size_t)len)) {
                 return (int)i;
             }
         }
     }
     return -1;
+}
+
+/* Does any enabled profile name certificates? Then nobody can be refused
+ * before MAIL, where the certificate is known. */
+static bool policy_tls_any(const ld_config *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->nproviders && i < c->nentries; i++) {
+        if (c->entries[i].kind == LD_ENTRY_PROVIDER && c->entries[i].enabled &&
+            c->entries[i].ntls_names > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int policy_name_entry(const ld_config *c, const char *name)
+{
+    return policy_pattern_entry(c, name, false);
 }
 
 /* The refusal of an outsider, at whatever stage it falls: the drift reply
@@ -239,11 +270,14 @@ connect_listed(const ld_config *c, ld_session *s, uint16_t tag, ld_verdict *v)
 
     s->entry = (int)tag;
     v->entry = (int)tag;
+    s->match = LD_MATCH_RANGE;
+    v->match = s->match;
     s->reason =
         e->kind == LD_ENTRY_PROVIDER ? LD_REASON_PROVIDER : LD_REASON_TRUSTED;
+    s->tls_check = e->kind == LD_ENTRY_PROVIDER && e->tls_required;
     /* ACCEPT lets the MTA skip every later callback, so only when RCPT
-     * could not refuse either. */
-    if (!relay_judged || e->relay) {
+     * could not refuse either, and MAIL has no certificate to check. */
+    if (!s->tls_check && (!relay_judged || e->relay)) {
         verdict_pass(v, LD_ACCEPT, s->reason);
     } else {
         verdict_pass(v, LD_CONTINUE, s->reason);
@@ -257,7 +291,8 @@ static void connect_outsider(const ld_config *c,
 {
     s->disabled_entry = policy_disabled_entry(c, f->addr);
     s->drift_entry = policy_name_entry(c, f->client_name);
-    if (c->nscope_domains > 0 || c->refuse_at == LD_REFUSE_MAIL) {
+    if (c->nscope_domains > 0 || c->refuse_at == LD_REFUSE_MAIL ||
+        policy_tls_any(c)) {
         s->refused_deferred = true;
         s->scoped = c->nscope_domains > 0;
         s->reason = LD_REASON_DEFERRED;
@@ -321,11 +356,39 @@ void policy_connect(const ld_config *c,
     }
 }
 
+/* A certificate made the client the provider e at MAIL. */
+static void
+mail_tls_pass(const ld_config *c, ld_session *s, int entry, ld_verdict *v)
+{
+    const ld_entry *e = &c->entries[entry];
+
+    if (s->entry != entry) {
+        s->match = 0;
+    }
+    s->entry = entry;
+    s->match |= LD_MATCH_TLS;
+    s->refused_deferred = false;
+    s->scoped = false;
+    s->tls_check = false;
+    s->drift_entry = -1;
+    s->disabled_entry = -1;
+    s->reason = LD_REASON_TLS_NAME;
+    v->entry = entry;
+    v->match = s->match;
+    /* RCPT still judges relaying for a profile without relay: true. */
+    verdict_pass(v,
+                 c->nlocal_domains == 0 || e->relay ? LD_ACCEPT : LD_CONTINUE,
+                 s->reason);
+}
+
 void policy_mail(const ld_config *c,
                  ld_session *s,
                  const char *auth_user,
+                 const char *tls_name,
                  ld_verdict *v)
 {
+    int tls_entry = -1;
+
     if (v == NULL) {
         return;
     }
@@ -334,11 +397,31 @@ void policy_mail(const ld_config *c,
         return;
     }
     verdict_init(v, LD_STAGE_MAIL, s->entry);
+    v->match = s->match;
     if (!s->judged) {
         verdict_pass(v, LD_ACCEPT, s->reason);
         return;
     }
     s->authenticated = auth_user != NULL && auth_user[0] != '\0';
+    tls_entry = policy_pattern_entry(c, tls_name, true);
+    /* A verified certificate of any enabled profile makes the client that
+     * provider, whatever its address. */
+    if (tls_entry >= 0 && (s->tls_check || s->refused_deferred)) {
+        mail_tls_pass(c, s, tls_entry, v);
+        return;
+    }
+    if (s->tls_check) {
+        if (s->authenticated && c->refuse_at == LD_REFUSE_MAIL) {
+            verdict_pass(v, LD_CONTINUE, LD_REASON_AUTHENTICATED);
+            return;
+        }
+        verdict_refuse(v,
+                       LD_REJECT,
+                       LD_REASON_TLS_REQUIRED,
+                       &c->refuse_reply,
+                       policy_outsider_mode(c));
+        return;
+    }
     if (!s->refused_deferred) {
         verdict_pass(v, LD_CONTINUE, s->reason);
         return;
@@ -373,6 +456,7 @@ void policy_rcpt(const ld_config *c,
         return;
     }
     verdict_init(v, LD_STAGE_RCPT, s->entry);
+    v->match = s->match;
     if (!s->judged) {
         verdict_pass(v, LD_ACCEPT, s->reason);
         return;
@@ -389,6 +473,11 @@ void policy_rcpt(const ld_config *c,
     if (s->refused_deferred && !s->scoped && !lifted &&
         mode == LD_MODE_ENFORCE) {
         verdict_outsider(c, s, v);
+        return;
+    }
+    if (s->tls_check && !lifted && mode == LD_MODE_ENFORCE) {
+        verdict_refuse(
+            v, LD_REJECT, LD_REASON_TLS_REQUIRED, &c->refuse_reply, mode);
         return;
     }
     /* An outsider let through only because this recipient is not locked
@@ -446,7 +535,7 @@ void policy_evaluate(const ld_config *c,
     if (verdict_final(v)) {
         return;
     }
-    policy_mail(c, &s, auth_user, v);
+    policy_mail(c, &s, auth_user, f != NULL ? f->tls_name : NULL, v);
     if (verdict_final(v) || rcpt_domain == NULL) {
         return;
     }
@@ -455,12 +544,25 @@ void policy_evaluate(const ld_config *c,
 
 bool policy_needs_mail(const ld_config *c)
 {
+    size_t i;
+
     if (c == NULL) {
         return true;
     }
     /* MAIL also records authentication for the RCPT relay check. */
-    return c->refuse_at == LD_REFUSE_MAIL ||
-           (c->nlocal_domains > 0 && c->relay_authenticated);
+    if (c->refuse_at == LD_REFUSE_MAIL ||
+        (c->nlocal_domains > 0 && c->relay_authenticated)) {
+        return true;
+    }
+    /* The certificate is known at MAIL. */
+    for (i = 0; i < c->nproviders && i < c->nentries; i++) {
+        const ld_entry *e = &c->entries[i];
+
+        if (e->enabled && (e->ntls_names > 0 || e->tls_required)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool policy_needs_rcpt(const ld_config *c)

@@ -32,6 +32,16 @@
  *    unless refuse.at is mail and the user authenticated. Other recipients
  *    pass (reason domain-not-locked) and the relay policy still applies.
  *
+ *  TLS identity: a client whose verified certificate CN matches an enabled
+ *    profile's tls_names is that provider, whatever its address: at MAIL,
+ *    where the certificate is known, it passes (reason tls-name, match
+ *    tls-name) and may relay if the profile may. While any enabled profile
+ *    has tls_names, the refusal of an outsider at connect moves to MAIL.
+ *    A profile with tls_required refuses an address in its ranges at MAIL
+ *    unless its certificate is there too (reason tls-required), as an
+ *    outsider (refuse.reply, outsider mode, lifted by AUTH when refuse.at
+ *    is mail).
+ *
  * Details the paragraph above leaves open:
  *  - "accept when nothing later could refuse": no deferred refusal pending
  *    and relay either not judged (no local_domains) or allowed (relay: true).
@@ -72,6 +82,12 @@ enum ld_action {
 
 enum ld_stage { LD_STAGE_CONNECT = 0, LD_STAGE_MAIL, LD_STAGE_RCPT };
 
+/* What identified the client as an entry (bits of ld_verdict.match). */
+enum ld_match {
+    LD_MATCH_RANGE = 1, /* its address is in the entry's ranges */
+    LD_MATCH_TLS = 2,   /* it presented the entry's verified certificate */
+};
+
 typedef struct ld_verdict {
     enum ld_action action; /* what the MTA is told */
     enum ld_action would;  /* what enforce mode would have told it */
@@ -81,6 +97,7 @@ typedef struct ld_verdict {
     int disabled_entry; /* for a refusal: disabled profile holding the
                          * address, or -1 (explains only) */
     enum ld_reason reason;
+    unsigned match;        /* enum ld_match bits, 0: nothing matched */
     const ld_reply *reply; /* for reject/tempfail (also when monitored) */
 } ld_verdict;
 
@@ -90,6 +107,9 @@ typedef struct ld_conn_facts {
     int port;                /* local port, -1 when unknown */
     const char *client_name; /* forward-confirmed host name, NULL: none.
                               * Never an unverified PTR name or HELO. */
+    const char *tls_name;    /* for policy_evaluate(): the subject CN of a
+                              * client certificate the MTA verified, NULL:
+                              * none (the daemon learns it at MAIL) */
 } ld_conn_facts;
 
 /* Per-connection state the policy keeps between stages. Zero it, then let
@@ -105,6 +125,9 @@ typedef struct ld_session {
                             * verified name of an outsider, or -1 */
     bool scoped;           /* outsider locked out per recipient
                             * (scope.domains), not per connection */
+    bool tls_check;        /* in the ranges of a tls_required profile:
+                            * MAIL must see its certificate */
+    unsigned match;        /* what identified the entry, enum ld_match */
     enum ld_reason reason; /* connect reason, repeated by later stages */
 } ld_session;
 
@@ -113,10 +136,14 @@ void policy_connect(const ld_config *c,
                     ld_session *s,
                     ld_verdict *v);
 
-/* auth_user: {auth_authen}, NULL or "" when not authenticated. */
+/* auth_user: {auth_authen}, NULL or "" when not authenticated.
+ * tls_name: the subject CN of a client certificate the MTA verified
+ * (Postfix {cert_subject}; Sendmail {cn_subject} when {verify} is OK),
+ * NULL when there is none. */
 void policy_mail(const ld_config *c,
                  ld_session *s,
                  const char *auth_user,
+                 const char *tls_name,
                  ld_verdict *v);
 
 /* rcpt_domain: the recipient's domain, from policy_rcpt_domain() of the

@@ -21,6 +21,8 @@ static const char *const reason_names[LD_REASON_COUNT] = {
     [LD_REASON_RELAY_NOT_JUDGED] = "relay-not-judged",
     [LD_REASON_PROVIDER_NAME_UNLISTED] = "provider-name-unlisted",
     [LD_REASON_DOMAIN_NOT_LOCKED] = "domain-not-locked",
+    [LD_REASON_TLS_NAME] = "tls-name",
+    [LD_REASON_TLS_REQUIRED] = "tls-required",
     [LD_REASON_STAGES_UNKNOWN] = "stages-unknown",
     [LD_REASON_INTERNAL_ERROR] = "internal-error",
 };

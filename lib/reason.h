@@ -23,6 +23,9 @@ enum ld_reason {
     LD_REASON_PROVIDER_NAME_UNLISTED, /* verified name of a provider, address
                                        * in none of its ranges: 4xx */
     LD_REASON_DOMAIN_NOT_LOCKED, /* outsider's RCPT outside scope.domains */
+    LD_REASON_TLS_NAME,          /* accepted by a verified certificate */
+    LD_REASON_TLS_REQUIRED,      /* in the ranges of a tls_required
+                                  * profile without its certificate */
     LD_REASON_STAGES_UNKNOWN,    /* the MTA never negotiated the stages */
     LD_REASON_INTERNAL_ERROR,    /* missing config, session or state */
     LD_REASON_COUNT

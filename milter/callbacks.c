@@ -31,18 +31,29 @@ typedef struct conn {
     int port;        /* local port from {daemon_port}, -1 unknown */
     log_peer peer;
     char name[MACRO_LOG_BUF]; /* verified host name, sanitized; "" none */
+    /* The client certificate as the MTA described it at MAIL, sanitized
+     * for the log: subject, issuer, Sendmail's {verify}; "" none. */
+    char cert[MACRO_LOG_BUF];
+    char issuer[MACRO_LOG_BUF];
+    char verify[MACRO_LOG_BUF];
 } conn;
 
 /* Macros this milter asks for itself, so admins need not touch
  * milter_*_macros (Postfix) or confMILTER_MACROS_* (Sendmail). */
 static char macros_connect[] = "{daemon_port} {client_name} {client_resolve}";
-static char macros_mail[] = "{auth_authen} {auth_type}";
+static char macros_mail[] =
+    "{auth_authen} {auth_type} {cert_subject} {cert_issuer} {verify} "
+    "{cn_subject}";
 static char macros_rcpt[] = "{rcpt_addr} {rcpt_host} {rcpt_mailer}";
 
 static char sym_daemon_port[] = "{daemon_port}";
 static char sym_client_name[] = "{client_name}";
 static char sym_client_resolve[] = "{client_resolve}";
 static char sym_auth_authen[] = "{auth_authen}";
+static char sym_cert_subject[] = "{cert_subject}";
+static char sym_cert_issuer[] = "{cert_issuer}";
+static char sym_verify[] = "{verify}";
+static char sym_cn_subject[] = "{cn_subject}";
 static char sym_rcpt_mailer[] = "{rcpt_mailer}";
 
 static char filter_name[] = "lockdown-milter";
@@ -53,6 +64,9 @@ static atomic_flag warned_no_symlist = ATOMIC_FLAG_INIT;
 static atomic_flag warned_no_port = ATOMIC_FLAG_INIT;
 
 static const char *const stage_name[] = {"connect", "mail", "rcpt"};
+/* By enum ld_match bits. */
+static const char *const match_name[] = {
+    "", "range", "tls-name", "range,tls-name"};
 
 static conn *conn_new(void)
 {
@@ -154,6 +168,8 @@ static void conn_log(const conn *c,
     bool angled = rcpt != NULL && rcpt[0] == '<';
     bool has_reply = refusal && v->reply != NULL;
     bool drift = false;
+    /* The certificate is named on the MAIL line, where it was judged. */
+    bool tls = c != NULL && v->stage == LD_STAGE_MAIL;
     unsigned stage = (unsigned)v->stage < 3 ? (unsigned)v->stage : 0;
 
     /* A decision that lets the client through is a debug message in
@@ -188,16 +204,22 @@ static void conn_log(const conn *c,
                       : LOG_INFO,
             peer,
             "stage=%s port=%s verdict=%s reason=%s entry=%s"
-            "%s%s"            /* name= */
-            "%s%s"            /* disabled= */
-            "%s%s"            /* user= */
-            "%s%s%s%s"        /* rcpt=<...> */
-            "%s%s%s%s%s%s%s", /* reply="rcode xcode text" */
+            "%s%s"           /* match= */
+            "%s%s"           /* name= */
+            "%s%s"           /* disabled= */
+            "%s%s"           /* user= */
+            "%s%s%s%s"       /* rcpt=<...> */
+            "%s%s%s%s%s%s%s" /* reply="rcode xcode text" */
+            "%s%s%s"         /* cert="..." */
+            "%s%s%s"         /* issuer="..." */
+            "%s%s",          /* verify= */
             stage_name[stage],
             portbuf,
             policy_verdict_word(v),
             reason_name(v->reason),
             entry,
+            v->match != 0 ? " match=" : "",
+            match_name[v->match & 3],
             drift ? " name=" : "",
             drift ? c->name : "",
             name != NULL ? " disabled=" : "",
@@ -214,7 +236,15 @@ static void conn_log(const conn *c,
             has_reply ? v->reply->xcode : "",
             has_reply ? " " : "",
             has_reply ? replybuf : "",
-            has_reply ? "\"" : "");
+            has_reply ? "\"" : "",
+            tls && c->cert[0] != '\0' ? " cert=\"" : "",
+            tls ? c->cert : "",
+            tls && c->cert[0] != '\0' ? "\"" : "",
+            tls && c->issuer[0] != '\0' ? " issuer=\"" : "",
+            tls ? c->issuer : "",
+            tls && c->issuer[0] != '\0' ? "\"" : "",
+            tls && c->verify[0] != '\0' ? " verify=" : "",
+            tls ? c->verify : "");
 }
 
 /* Tell libmilter the verdict, with the configured reply for refusals. */
@@ -492,6 +522,8 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
     conn *c = smfi_getpriv(ctx);
     const char *auth = NULL;
+    const char *subject = NULL;
+    const char *verify = NULL;
     ld_verdict v;
 
     (void)argv;
@@ -503,7 +535,22 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
                              "no connection state");
     }
     auth = smfi_getsymval(ctx, sym_auth_authen);
-    policy_mail(c->conf->cfg, &c->sess, auth, &v);
+    subject = smfi_getsymval(ctx, sym_cert_subject);
+    verify = smfi_getsymval(ctx, sym_verify);
+    macro_sanitize_quoted(
+        subject != NULL ? subject : "", c->cert, sizeof(c->cert));
+    macro_sanitize_quoted(smfi_getsymval(ctx, sym_cert_issuer) != NULL
+                              ? smfi_getsymval(ctx, sym_cert_issuer)
+                              : "",
+                          c->issuer,
+                          sizeof(c->issuer));
+    macro_sanitize(verify != NULL ? verify : "", c->verify, sizeof(c->verify));
+    policy_mail(
+        c->conf->cfg,
+        &c->sess,
+        auth,
+        macro_tls_name(subject, verify, smfi_getsymval(ctx, sym_cn_subject)),
+        &v);
     return conn_decide(ctx, c, &v, auth, NULL);
 }
 

@@ -116,6 +116,21 @@ const char *macro_verified_name(const char *client_name,
     return strcmp(client_name, "unknown") == 0 ? NULL : client_name;
 }
 
+const char *macro_tls_name(const char *cert_subject,
+                           const char *verify,
+                           const char *cn_subject)
+{
+    const char *name = cert_subject;
+
+    if (verify != NULL) {
+        if (strcmp(verify, "OK") != 0) {
+            return NULL;
+        }
+        name = cn_subject;
+    }
+    return name != NULL && name[0] != '\0' ? name : NULL;
+}
+
 const char *macro_rcpt_domain(const char *rcpt,
                               const char *rcpt_mailer,
                               char *buf,

@@ -61,6 +61,17 @@ const char *macro_verified_name(const char *client_name,
                                 const char *client_resolve);
 
 /*
+ * The subject CN of a client certificate the MTA verified, else NULL.
+ * Sendmail sends {verify}: the certificate counts only when it is "OK",
+ * and the CN is {cn_subject} ({cert_subject} is the whole DN). Postfix
+ * sends no {verify}: it sets {cert_subject}, which holds the CN only, just
+ * for a certificate it trusts. An empty name counts as none.
+ */
+const char *macro_tls_name(const char *cert_subject,
+                           const char *verify,
+                           const char *cn_subject);
+
+/*
  * The domain relaying is judged on, for one RCPT.
  *   rcpt_mailer "local": "" (the MTA delivers it here: never relaying);
  *   otherwise the domain of the envelope recipient as the client gave it

@@ -459,7 +459,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fargv[0] = from;
             before = ctx.replies;
             got = d.xxfi_envfrom(&ctx, fargv);
-            policy_mail(cfg, &s, ctx.macros[M_AUTH], &v);
+            policy_mail(cfg, &s, ctx.macros[M_AUTH], NULL, &v);
             check_answer("mail", got, expect_of(&v), &v, before, &ctx);
         } else {
             free(ctx.macros[M_MAILER]);

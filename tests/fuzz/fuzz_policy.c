@@ -394,7 +394,7 @@ static void check_internal(const char *what, ld_verdict *v, enum ld_stage stage)
  * policy_connect() never filled. */
 static void check_missing_state(const fixture *fx)
 {
-    ld_conn_facts f = {NULL, 25, NULL};
+    ld_conn_facts f = {NULL, 25, NULL, NULL};
     ld_session s;
     ld_verdict v;
 
@@ -402,12 +402,12 @@ static void check_missing_state(const fixture *fx)
     memset(&v, 0, sizeof(v));
     policy_connect(NULL, &f, &s, &v);
     check_internal("connect without a config", &v, LD_STAGE_CONNECT);
-    policy_mail(fx->c, NULL, NULL, &v);
+    policy_mail(fx->c, NULL, NULL, NULL, &v);
     check_internal("MAIL without a session", &v, LD_STAGE_MAIL);
     policy_rcpt(fx->c, NULL, "example.org", false, &v);
     check_internal("RCPT without a session", &v, LD_STAGE_RCPT);
     memset(&s, 0, sizeof(s));
-    policy_mail(fx->c, &s, "user", &v);
+    policy_mail(fx->c, &s, "user", NULL, &v);
     check_internal("MAIL on a zeroed session", &v, LD_STAGE_MAIL);
     policy_rcpt(fx->c, &s, "example.org", false, &v);
     check_internal("RCPT on a zeroed session", &v, LD_STAGE_RCPT);
@@ -433,7 +433,7 @@ static void check_evaluate(const fixture *fx,
     memset(&s, 0, sizeof(s));
     policy_connect(fx->c, f, &s, &want);
     if (want.action == LD_CONTINUE && !want.monitored) {
-        policy_mail(fx->c, &s, auth, &want);
+        policy_mail(fx->c, &s, auth, NULL, &want);
         if (want.action == LD_CONTINUE && !want.monitored && domain != NULL) {
             policy_rcpt(fx->c, &s, domain, false, &want);
         }
@@ -611,7 +611,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* MAIL */
     memset(&v, 0x5a, sizeof(v));
-    policy_mail(c, &s, auth, &v);
+    policy_mail(c, &s, auth, NULL, &v);
     check_verdict("mail", &v, LD_STAGE_MAIL);
     FUZZ_CHECK(s.authenticated == (auth != NULL && auth[0] != '\0'),
                "%s: auth \"%s\" gives authenticated %d",

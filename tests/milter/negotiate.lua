@@ -2,7 +2,7 @@
 -- judge after connect (connect-only.yaml) MAIL and RCPT are switched off
 -- too; the milter always asks for its macros itself (SETSYMLIST).
 -- config: connect-only.yaml
--- expect-log: lan.example [192.0.2.7]: stage=connect port=25 verdict=accept reason=trusted entry=lan
+-- expect-log: lan.example [192.0.2.7]: stage=connect port=25 verdict=accept reason=trusted entry=lan match=range
 dofile(src .. "/common.lua")
 
 local conn = open_milter()

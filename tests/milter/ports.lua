@@ -4,7 +4,7 @@
 -- config: base.yaml
 -- expect-log: spam.example.net [203.0.113.5]: stage=connect port=587 verdict=accept reason=port-not-locked entry=-
 -- expect-log: spam.example.net [203.0.113.5]: stage=connect port=- verdict=reject reason=not-listed entry=- reply="554 5.7.1 Mail must arrive through the filtering service"
--- expect-log: mx1.mailroute.example [199.89.0.10]: stage=connect port=- verdict=accept reason=provider entry=mailroute
+-- expect-log: mx1.mailroute.example [199.89.0.10]: stage=connect port=- verdict=accept reason=provider entry=mailroute match=range
 -- expect-log: spam.example.net [203.0.113.5]: the MTA sent no {daemon_port}: the local port is unknown and judged as locked (logged once)
 -- expect-log: spam.example.net [203.0.113.5]: invalid {daemon_port} "25x": the local port is unknown and judged as locked
 -- expect-log: spam.example.net [203.0.113.5]: invalid {daemon_port} "65536": the local port is unknown and judged as locked

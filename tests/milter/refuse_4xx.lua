@@ -3,7 +3,7 @@
 -- answer) and logs and counts what the MTA is told.
 -- config: refuse-4xx.yaml
 -- expect-log: spam.example.net [203.0.113.5]: stage=connect port=25 verdict=tempfail reason=not-listed entry=- reply="451 4.7.1 Mail must arrive through the filtering service"
--- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=reject reason=relay-denied entry=lan rcpt=<victim@elsewhere.example.org> reply="554 5.7.1 Relay access denied"
+-- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=reject reason=relay-denied entry=lan match=range rcpt=<victim@elsewhere.example.org> reply="554 5.7.1 Relay access denied"
 -- expect-log: counters: row=not-listed accept=0 continue=0 reject=0 tempfail=1 would-reject=0 would-tempfail=0
 -- forbid-log: stage=connect port=25 verdict=reject
 dofile(src .. "/common.lua")

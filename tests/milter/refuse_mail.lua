@@ -8,7 +8,7 @@
 -- expect-log: roaming.example [203.0.113.9]: stage=rcpt port=25 verdict=continue reason=authenticated entry=- rcpt=<friend@elsewhere.example.org>
 -- expect-log: roaming.example [203.0.113.9]: stage=rcpt port=25 verdict=continue reason=local-recipient entry=- rcpt=<bob@example.com>
 -- expect-log: postini.example [64.18.0.5]: stage=mail port=25 verdict=reject reason=not-listed entry=- disabled=postini reply="554 5.7.1 Mail must arrive through the filtering service"
--- expect-log: mx1.mailroute.example [199.89.0.10]: stage=connect port=25 verdict=accept reason=provider entry=mailroute
+-- expect-log: mx1.mailroute.example [199.89.0.10]: stage=connect port=25 verdict=accept reason=provider entry=mailroute match=range
 dofile(src .. "/common.lua")
 
 local conn = client("roaming.example", "203.0.113.9", "25")

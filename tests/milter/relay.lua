@@ -4,16 +4,16 @@
 -- envelope recipient's (argv[0]); a recipient the MTA delivers locally
 -- ({rcpt_mailer} local) is never relaying.
 -- config: base.yaml
--- expect-log: mx1.mailroute.example [199.89.0.10]: stage=connect port=25 verdict=accept reason=provider entry=mailroute
--- expect-log: form.example [192.0.2.200]: stage=connect port=25 verdict=accept reason=trusted entry=webform
--- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=continue reason=local-recipient entry=lan rcpt=<bob@Example.COM>
--- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=reject reason=relay-denied entry=lan rcpt=<victim@elsewhere.example.org> reply="554 5.7.1 Relay access denied"
--- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=continue reason=local-recipient entry=lan rcpt=<root@mta.example.test>
--- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=continue reason=local-recipient entry=lan rcpt=<postmaster>
--- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=reject reason=relay-denied entry=lan rcpt=<user%elsewhere.example.org@relay.example.net> reply="554 5.7.1 Relay access denied"
--- expect-log: copier.example [192.0.2.40]: stage=mail port=25 verdict=continue reason=trusted entry=lan user=carol
--- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=continue reason=authenticated entry=lan rcpt=<victim@elsewhere.example.org>
--- expect-log: in6.example [2001:db8:1::25]: stage=rcpt port=25 verdict=reject reason=relay-denied entry=v6net rcpt=<x@elsewhere.example.org> reply="554 5.7.1 Relay access denied"
+-- expect-log: mx1.mailroute.example [199.89.0.10]: stage=connect port=25 verdict=accept reason=provider entry=mailroute match=range
+-- expect-log: form.example [192.0.2.200]: stage=connect port=25 verdict=accept reason=trusted entry=webform match=range
+-- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=continue reason=local-recipient entry=lan match=range rcpt=<bob@Example.COM>
+-- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=reject reason=relay-denied entry=lan match=range rcpt=<victim@elsewhere.example.org> reply="554 5.7.1 Relay access denied"
+-- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=continue reason=local-recipient entry=lan match=range rcpt=<root@mta.example.test>
+-- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=continue reason=local-recipient entry=lan match=range rcpt=<postmaster>
+-- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=reject reason=relay-denied entry=lan match=range rcpt=<user%elsewhere.example.org@relay.example.net> reply="554 5.7.1 Relay access denied"
+-- expect-log: copier.example [192.0.2.40]: stage=mail port=25 verdict=continue reason=trusted entry=lan match=range user=carol
+-- expect-log: copier.example [192.0.2.40]: stage=rcpt port=25 verdict=continue reason=authenticated entry=lan match=range rcpt=<victim@elsewhere.example.org>
+-- expect-log: in6.example [2001:db8:1::25]: stage=rcpt port=25 verdict=reject reason=relay-denied entry=v6net match=range rcpt=<x@elsewhere.example.org> reply="554 5.7.1 Relay access denied"
 -- expect-log: counters: trusted=lan accept=0 continue=8 reject=3 tempfail=0 would-reject=0 would-tempfail=0
 dofile(src .. "/common.lua")
 

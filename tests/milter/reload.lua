@@ -4,9 +4,9 @@
 -- the current one stays.
 -- config: base.yaml
 -- expect-log: partner.example [203.0.113.5]: stage=connect port=25 verdict=reject reason=not-listed entry=- reply="554 5.7.1 Mail must arrive through the filtering service"
--- expect-log: partner.example [203.0.113.5]: stage=connect port=25 verdict=accept reason=trusted entry=partner
+-- expect-log: partner.example [203.0.113.5]: stage=connect port=25 verdict=accept reason=trusted entry=partner match=range
 -- expect-log: early.example [203.0.113.6]: stage=connect port=25 verdict=reject reason=not-listed entry=- reply="554 5.7.1 Mail must arrive through the filtering service"
--- expect-log: after-bad.example [203.0.113.7]: stage=connect port=25 verdict=accept reason=trusted entry=partner
+-- expect-log: after-bad.example [203.0.113.7]: stage=connect port=25 verdict=accept reason=trusted entry=partner match=range
 -- expect-log: counters: trusted=partner accept=2 continue=0 reject=0 tempfail=0 would-reject=0 would-tempfail=0
 dofile(src .. "/common.lua")
 

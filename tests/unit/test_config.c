@@ -979,7 +979,20 @@ static const struct provider_case provider_cases[] = {
     {"enabled inside the profile",
      "name: M\nsource: x\nranges: [199.89.0.0/21]\nenabled: true\n",
      PFILE ":4:1: unknown key \"enabled\" (known keys: name, source, ranges, "
-           "relay, hostnames, mode)"},
+           "relay, hostnames, tls_names, tls_required, mode)"},
+    {"tls_required without tls_names",
+     "name: M\nsource: x\nranges: [199.89.0.0/21]\ntls_required: true\n",
+     PFILE ":4:15: tls_required: true needs tls_names: the names of the "
+           "certificates that must be presented"},
+    {"tls_names: a bad pattern",
+     "name: M\nsource: x\nranges: [199.89.0.0/21]\n"
+     "tls_names: [\"/CN=mx.example.net\"]\n",
+     PFILE ":4:13: tls_names: host name pattern \"/CN=mx.example.net\": only "
+           "letters, digits, '-' and '.' are allowed"},
+    {"tls_names and tls_required: good",
+     "name: M\nsource: x\nranges: [199.89.0.0/21]\n"
+     "tls_names: [\"*.mailroute.net\"]\ntls_required: true\n",
+     NULL},
     {"hostnames: a wildcard over a top-level domain",
      "name: M\nsource: x\nranges: [199.89.0.0/21]\nhostnames: [\"*.net\"]\n",
      PFILE ":4:13: hostnames: host name pattern \"*.net\" covers a whole "

@@ -629,7 +629,7 @@ static void test_policy_table(void **state)
         check_verdict(
             r->name, "connect", c, &v, LD_STAGE_CONNECT, r->connect, r->entry);
         if (r->mail != NULL) {
-            policy_mail(c, &s, r->auth, &v);
+            policy_mail(c, &s, r->auth, NULL, &v);
             check_verdict(
                 r->name, "mail", c, &v, LD_STAGE_MAIL, r->mail, r->entry);
         }
@@ -773,15 +773,15 @@ static void test_policy_internal_error(void **state)
             policy_connect(&broken, &f, &s, &v);
             break;
         case 4:
-            policy_mail(NULL, &s, NULL, &v);
+            policy_mail(NULL, &s, NULL, NULL, &v);
             want_stage = LD_STAGE_MAIL;
             break;
         case 5:
-            policy_mail(base, NULL, NULL, &v);
+            policy_mail(base, NULL, NULL, NULL, &v);
             want_stage = LD_STAGE_MAIL;
             break;
         case 6:
-            policy_mail(base, &zero, "user", &v);
+            policy_mail(base, &zero, "user", NULL, &v);
             want_stage = LD_STAGE_MAIL;
             break;
         case 7:
@@ -798,7 +798,7 @@ static void test_policy_internal_error(void **state)
             break;
         case 10:
             policy_connect(&broken, &f, &s, &v);
-            policy_mail(base, &s, "user", &v);
+            policy_mail(base, &s, "user", NULL, &v);
             want_stage = LD_STAGE_MAIL;
             break;
         case 11:
@@ -820,7 +820,7 @@ static void test_policy_internal_error(void **state)
     }
     /* No verdict to write: must not crash. */
     policy_connect(base, &f, &s, NULL);
-    policy_mail(base, &s, NULL, NULL);
+    policy_mail(base, &s, NULL, NULL, NULL);
     policy_rcpt(base, &s, NULL, false, NULL);
     policy_evaluate(base, &f, NULL, NULL, NULL);
 }
@@ -864,7 +864,7 @@ static void test_policy_deferred_session(void **state)
                   "-");
     for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         snprintf(name, sizeof(name), "deferred session MAIL #%zu", i + 1);
-        policy_mail(c, &s, steps[i].auth, &v);
+        policy_mail(c, &s, steps[i].auth, NULL, &v);
         check_verdict(name, "mail", c, &v, LD_STAGE_MAIL, steps[i].want, "-");
     }
 }
@@ -1207,6 +1207,148 @@ static void test_policy_names_scope(void **state)
     }
 }
 
+/* TLS identity: gamma-like profiles written here so that the other
+ * tables keep their configs. */
+static const testutil_profile tls_profiles[] = {
+    /* clang-format off */
+    {"certp", "name: CertP\n"
+              "source: test\n"
+              "ranges: [192.0.2.0/24]\n"
+              "relay: true\n"
+              "tls_names: [\"*.certp.example\"]\n"},
+    {"strict", "name: Strict\n"
+               "source: test\n"
+               "ranges: [198.51.100.0/24]\n"
+               "tls_names: [mx.strict.example]\n"
+               "tls_required: true\n"},
+    {"off", "name: Off\n"
+            "source: test\n"
+            "ranges: [203.0.113.0/24]\n"
+            "tls_names: [\"*.off.example\"]\n"},
+    /* clang-format on */
+};
+
+#define TLS_YAML                                                               \
+    "mode: %s\n"                                                               \
+    "providers_dir: providers\n"                                               \
+    "providers:\n"                                                             \
+    "  certp: enabled\n"                                                       \
+    "  strict: enabled\n"                                                      \
+    "  off: disabled\n"                                                        \
+    "refuse:\n"                                                                \
+    "  at: %s\n"                                                               \
+    "relay:\n"                                                                 \
+    "  local_domains: [example.com]\n"
+
+static void test_policy_tls(void **state)
+{
+    const struct {
+        const char *mode, *at;
+        const char *addr, *tls, *auth, *rcpt;
+        const char *want; /* "WORD REASON ENTRY MATCH" */
+    } rows[] = {
+        /* clang-format off */
+        {"enforce", "connect", "233.252.0.1", NULL, NULL, NULL,
+         "reject not-listed - 0"},
+        {"enforce", "connect", "233.252.0.1", "mx1.certp.example", NULL,
+         NULL, "accept tls-name certp 2"},
+        {"enforce", "connect", "2001:db8::1", "MX1.CertP.Example.", NULL,
+         "x@far.example", "accept tls-name certp 2"},
+        {"enforce", "connect", "233.252.0.1", "certp.example", NULL, NULL,
+         "reject not-listed - 0"},
+        {"enforce", "connect", "233.252.0.1", "/CN=mx1.certp.example", NULL,
+         NULL, "reject not-listed - 0"},
+        {"enforce", "connect", "233.252.0.1", "mx1.off.example", NULL, NULL,
+         "reject not-listed - 0"},
+        {"enforce", "connect", "233.252.0.1", "", NULL, NULL,
+         "reject not-listed - 0"},
+        {"monitor", "connect", "233.252.0.1", NULL, NULL, NULL,
+         "would-reject not-listed - 0"},
+        /* the address alone, and both */
+        {"enforce", "connect", "192.0.2.9", NULL, NULL, "x@far.example",
+         "accept provider certp 1"},
+        {"enforce", "connect", "192.0.2.9", "mx1.certp.example", NULL,
+         "x@far.example", "accept provider certp 1"},
+        /* tls_required */
+        {"enforce", "connect", "198.51.100.7", NULL, NULL, NULL,
+         "reject tls-required strict 1"},
+        {"enforce", "connect", "198.51.100.7", "mx.strict.example", NULL,
+         NULL, "continue tls-name strict 3"},
+        {"enforce", "connect", "198.51.100.7", "mx.strict.example", NULL,
+         "x@far.example", "reject relay-denied strict 3"},
+        {"enforce", "connect", "198.51.100.7", "other.strict.example", NULL,
+         NULL, "reject tls-required strict 1"},
+        {"enforce", "connect", "198.51.100.7", "mx1.certp.example", NULL,
+         "u@example.com", "accept tls-name certp 2"},
+        {"enforce", "mail", "198.51.100.7", NULL, "alice", NULL,
+         "continue authenticated strict 1"},
+        {"enforce", "connect", "198.51.100.7", NULL, "alice", NULL,
+         "reject tls-required strict 1"},
+        {"monitor", "connect", "198.51.100.7", NULL, NULL, NULL,
+         "would-reject tls-required strict 1"},
+        /* clang-format on */
+    };
+    char dir[64];
+    size_t i;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/test_policy_tls.XXXXXX");
+    if (testutil_providers_make(
+            dir, tls_profiles, sizeof(tls_profiles) / sizeof(tls_profiles[0])) !=
+        0) {
+        fail_msg("cannot make the profiles");
+    }
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char yaml[2048];
+        char got[256];
+        char dbuf[256];
+        const char *domain = NULL;
+        ld_config *c = NULL;
+        ld_addr a;
+        ld_conn_facts f = {0};
+        ld_verdict v;
+        char err[LD_ERRLEN];
+
+        snprintf(yaml, sizeof(yaml), TLS_YAML, rows[i].mode, rows[i].at);
+        c = testutil_config_load(yaml, "tls.yaml", dir);
+        if (c == NULL || addr_parse(rows[i].addr, &a, err, sizeof(err)) != 0) {
+            testutil_rm_rf(dir);
+            fail_msg("row %zu: config or address did not load", i);
+        }
+        f.addr = &a;
+        f.port = 25;
+        f.tls_name = rows[i].tls;
+        if (rows[i].rcpt != NULL) {
+            domain = policy_rcpt_domain(rows[i].rcpt, dbuf, sizeof(dbuf));
+        }
+        policy_evaluate(c, &f, rows[i].auth, domain, &v);
+        snprintf(got,
+                 sizeof(got),
+                 "%s %s %s %u",
+                 policy_verdict_word(&v),
+                 reason_name(v.reason),
+                 entry_name(c, v.entry),
+                 v.match);
+        config_free(c);
+        if (strcmp(got, rows[i].want) != 0) {
+            print_error("row %zu (%s, at %s, %s tls %s auth %s rcpt %s): got "
+                        "\"%s\", want \"%s\"\n",
+                        i,
+                        rows[i].mode,
+                        rows[i].at,
+                        rows[i].addr,
+                        rows[i].tls != NULL ? rows[i].tls : "-",
+                        rows[i].auth != NULL ? rows[i].auth : "-",
+                        rows[i].rcpt != NULL ? rows[i].rcpt : "-",
+                        got,
+                        rows[i].want);
+            testutil_rm_rf(dir);
+            fail();
+        }
+    }
+    testutil_rm_rf(dir);
+}
+
 static void test_policy_reason_names(void **state)
 {
     size_t i;
@@ -1347,7 +1489,7 @@ static void test_policy_rcpt_toolong(void **state)
     f.port = 25;
     memset(&s, 0, sizeof(s));
     policy_connect(c, &f, &s, &v);
-    policy_mail(c, &s, NULL, &v);
+    policy_mail(c, &s, NULL, NULL, &v);
     policy_rcpt(c, &s, d, false, &v);
     check_verdict("too long domain",
                   "rcpt",
@@ -1370,6 +1512,7 @@ int main(void)
         cmocka_unit_test(test_policy_reply_class),
         cmocka_unit_test(test_policy_reason_names),
         cmocka_unit_test(test_policy_names_scope),
+        cmocka_unit_test(test_policy_tls),
         cmocka_unit_test(test_policy_rcpt_domain),
         cmocka_unit_test(test_policy_rcpt_toolong),
     };
