@@ -31,7 +31,10 @@
 
 static enum log_mode log_mode;
 static bool log_to_stderr;
+/* openlog() was called: closelog() is due. */
 static bool log_syslog_open;
+/* log_msg() sends its lines to syslog (not in the foreground). */
+static bool log_to_syslog;
 static bool log_atfork_set;
 /* getpid() is a system call per line otherwise; forks refresh it. */
 static pid_t log_pid;
@@ -49,12 +52,20 @@ void log_open(enum log_mode mode, int facility)
     if (!log_atfork_set && pthread_atfork(NULL, NULL, log_atfork_child) == 0) {
         log_atfork_set = true;
     }
-    if (log_syslog_open) {
-        closelog();
-        log_syslog_open = false;
-    }
+    log_close();
     if (mode == LOG_MODE_SYSLOG) {
         openlog("lockdown-milter", LOG_PID | LOG_NDELAY, facility);
+        log_syslog_open = true;
+        log_to_syslog = true;
+    } else if (mode == LOG_MODE_STDERR) {
+        /*
+         * libmilter reports its own failures (accept(), worker threads,
+         * its poll loop) with syslog(3) only: without LOG_PERROR they are
+         * lost in the foreground, above all where no syslog daemon runs.
+         * log_msg() writes its own stderr line and leaves syslog alone,
+         * so no line is doubled.
+         */
+        openlog("lockdown-milter", LOG_PID | LOG_PERROR, facility);
         log_syslog_open = true;
     }
 }
@@ -178,7 +189,7 @@ void log_msg(int prio, const log_peer *peer, const char *fmt, ...)
         memcpy(line + n - 3, "...", 3);
     }
 
-    if (log_syslog_open) {
+    if (log_to_syslog) {
         syslog(prio, "%s", line + body);
     }
     if (log_to_stderr) {
@@ -194,4 +205,5 @@ void log_close(void)
         closelog();
         log_syslog_open = false;
     }
+    log_to_syslog = false;
 }
