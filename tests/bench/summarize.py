@@ -481,10 +481,16 @@ def main():
     raw, meta, out_md, out_csv = sys.argv[1:5]
     R = Report(Samples(raw))
     body = []
-    lookup_section(R, body)
-    sessions_section(R, body)
+    S = R.S
+    # An ab-only run (results/ab.md) leaves out the sections it never ran.
+    only_ab = bool(S.params("ab")) and not (
+        S.params("lookup") or S.params("sessions") or S.params("e2e"))
+    if not only_ab:
+        lookup_section(R, body)
+        sessions_section(R, body)
     ab_section(R, body)
-    e2e_section(R, body)
+    if not only_ab:
+        e2e_section(R, body)
     with open(meta) as f:
         head = f.read().rstrip("\n")
     lines = ["# lockdown-milter benchmark results", "", head, "",
