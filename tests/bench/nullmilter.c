@@ -5,13 +5,14 @@
  * It negotiates like a real connect-time milter: it asks the MTA to skip
  * every stage it was not told to watch, and not to wait for a reply there
  * (SMFIP_NO* with SMFIP_NR_*), asks for no modifications, and can ask for
- * the same macro list (smfi_setsymlist) as lockdown-milter, so that both
+ * the same macro lists (smfi_setsymlist) as lockdown-milter, so that both
  * cost the MTA the same. Every callback continues (with -a, connect
  * accepts: the MTA then drops the milter for the rest of the SMTP session,
  * the shape of lockdown-milter's answer to a listed client).
  *
  * usage: nullmilter -p SPEC [-a] [-s connect,helo,mail,rcpt] [-m MACROS]
- *                   [-b BACKLOG] [-t TIMEOUT] [-d LEVEL] [-P PIDFILE]
+ *                   [-M MACROS] [-R MACROS] [-b BACKLOG] [-t TIMEOUT]
+ *                   [-d LEVEL] [-P PIDFILE]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@
 
 static unsigned long stages_wanted = SMFIP_NOCONNECT; /* bits to keep */
 static char *connect_macros;
+static char *mail_macros;
+static char *rcpt_macros;
 static sfsistat connect_reply = SMFIS_CONTINUE;
 
 /* Each stage with its no-reply bit: a skipped stage is also asked not to
@@ -69,10 +72,19 @@ static sfsistat null_negotiate(SMFICTX *ctx, unsigned long f0,
             *pf1 |= stage_bits[i].nr;
         }
     }
-    if (connect_macros != NULL && (f0 & SMFIF_SETSYMLIST) != 0) {
+    if ((connect_macros != NULL || mail_macros != NULL ||
+         rcpt_macros != NULL) &&
+        (f0 & SMFIF_SETSYMLIST) != 0) {
         *pf0 |= SMFIF_SETSYMLIST;
-        if (smfi_setsymlist(ctx, SMFIM_CONNECT, connect_macros) !=
-            MI_SUCCESS) {
+        if ((connect_macros != NULL &&
+             smfi_setsymlist(ctx, SMFIM_CONNECT, connect_macros) !=
+                 MI_SUCCESS) ||
+            (mail_macros != NULL &&
+             smfi_setsymlist(ctx, SMFIM_ENVFROM, mail_macros) !=
+                 MI_SUCCESS) ||
+            (rcpt_macros != NULL &&
+             smfi_setsymlist(ctx, SMFIM_ENVRCPT, rcpt_macros) !=
+                 MI_SUCCESS)) {
             return SMFIS_REJECT;
         }
     }
@@ -183,6 +195,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: nullmilter -p SPEC [-a] [-s STAGES] [-m MACROS]\n"
+            "                  [-M MACROS] [-R MACROS]\n"
             "                  [-b BACKLOG] [-t TIMEOUT] [-d LEVEL] [-P PIDFILE]\n"
             "  -p SPEC     libmilter socket: unix:/path or inet:port@host\n"
             "  -a          accept at connect (default: continue)\n"
@@ -191,6 +204,7 @@ static void usage(void)
             "unknown\n"
             "  -m MACROS   connect macros to ask for (smfi_setsymlist),\n"
             "              e.g. \"{daemon_port}\"; default: the MTA's list\n"
+            "  -M MACROS   the same for MAIL, -R MACROS for RCPT\n"
             "  -b BACKLOG  smfi_setbacklog; -t TIMEOUT smfi_settimeout (s)\n");
 }
 
@@ -205,7 +219,7 @@ int main(int argc, char **argv)
     FILE *f = NULL;
     int c = 0;
 
-    while ((c = getopt(argc, argv, "ap:s:m:b:t:d:P:h")) != -1) {
+    while ((c = getopt(argc, argv, "ap:s:m:M:R:b:t:d:P:h")) != -1) {
         switch (c) {
         case 'a':
             connect_reply = SMFIS_ACCEPT;
@@ -220,6 +234,12 @@ int main(int argc, char **argv)
             break;
         case 'm':
             connect_macros = optarg;
+            break;
+        case 'M':
+            mail_macros = optarg;
+            break;
+        case 'R':
+            rcpt_macros = optarg;
             break;
         case 'b':
         case 't':

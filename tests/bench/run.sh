@@ -9,12 +9,14 @@
 #   --quick        small sizes, 1 repetition, short runs (< 1 minute); the
 #                  figures are for checking the pipeline, not for reading
 #   --reps N       repetitions (default 5; at least 5 for real numbers)
-#   --only LIST    comma-separated sections: lookup,sessions,idle,e2e
+#   --only LIST    comma-separated sections: lookup,sessions,idle,ab,e2e
+#                  (default all but ab)
 #   --duration S   seconds per milter load run (default 2)
 #   --build-dir D  where to build (default build-bench, Release)
 #   --out DIR      where latest.md/latest.csv go (default tests/bench/results;
-#                  --quick writes quick.md.tmp and quick.csv.tmp there
-#                  instead, so a check never replaces the recorded results)
+#                  --only ab writes ab.md, ab.csv and ab-raw.csv; --quick
+#                  writes quick.md.tmp and quick.csv.tmp instead, so a check
+#                  never replaces the recorded results)
 #   --keep         keep the work directory (raw samples, logs)
 #
 # Sections:
@@ -23,6 +25,10 @@
 #   sessions  miltergen against lockdown-milter, the null milter and the
 #             pymilter script, concurrency 1/16/64, then with 1M prefixes
 #   idle      the same load with 1,000 idle sessions held open
+#   ab        where lockdown-milter's gap to the null milter goes: the log
+#             line (log: decisions vs refusals), the reply packet (all
+#             accepted vs all refused), the negotiated stages (MAIL and
+#             RCPT), each against the null milter run the same way
 #   e2e       a private Postfix (tests/lib/postfix.sh) driven by smtp-source:
 #             no restriction / check_client_access cidr: / null milter /
 #             lockdown-milter (/ a null milter accepting at connect, for
@@ -279,7 +285,12 @@ write_config() {
     } >"$dir/lockdown.yaml"
 }
 
-NULL_MACROS="{daemon_port} {daemon_addr} {daemon_name}"
+# The macro lists lockdown-milter asks for (milter/callbacks.c), so that
+# the null milter costs the MTA side the same; MAIL and RCPT only when it
+# negotiates those stages.
+NULL_MACROS="{daemon_port}"
+NULL_MAIL_MACROS="{auth_authen} {auth_type}"
+NULL_RCPT_MACROS="{rcpt_addr} {rcpt_host} {rcpt_mailer}"
 POOL_BASIC=(--inside 199.89.0.0/21 --outside 203.0.113.0/24 --outside 198.51.100.0/24)
 
 milters_started=0
@@ -299,15 +310,15 @@ start_milters() {
         # as syslog would do, without filling the disk.
         "$LDM" -n -c "$work/cfg/lockdown.yaml" >"$work/ld-check.log" 2>&1 ||
             fail "lockdown-milter -n: $(cat "$work/ld-check.log")"
-        start ld "$work/ld.sock" /dev/null "$LDM" -f -c "$work/cfg/lockdown.yaml" \
-            -p "unix:$work/ld.sock"
+        [ -n "${PID[ld]:-}" ] || start ld "$work/ld.sock" /dev/null "$LDM" -f \
+            -c "$work/cfg/lockdown.yaml" -p "unix:$work/ld.sock"
         start ldbig "$work/ldbig.sock" /dev/null "$LDM" -f \
             -c "$work/cfgbig/lockdown.yaml" -p "unix:$work/ldbig.sock"
     else
         say "lockdown-milter not built: its rows are skipped"
     fi
-    start null "$work/null.sock" "$work/null.log" "$NULLM" \
-        -p "unix:$work/null.sock" -m "$NULL_MACROS"
+    [ -n "${PID[null]:-}" ] || start null "$work/null.sock" "$work/null.log" \
+        "$NULLM" -p "unix:$work/null.sock" -m "$NULL_MACROS"
     start py "$work/py.sock" "$work/py.log" "$PY" "$here/pymilter_lockdown.py" \
         -c "$work/cfg/lockdown.yaml" -p "unix:$work/py.sock"
     start pybig "$work/pybig.sock" "$work/pybig.log" "$PY" \
@@ -317,19 +328,27 @@ start_milters() {
 
 # gen BENCH IMPL REP CONC [miltergen args...]: one load run, its rows added.
 gen() {
-    local bench=$1 impl=$2 rep=$3 c=$4 name sock pid exp
-    shift 4
+    local bench=$1 impl=$2 name
     case $impl in
     lockdown*) name=ld ;;
     null*) name=null ;;
     pymilter*) name=py ;;
     esac
     case $impl in *-1m) name=${name}big ;; esac
+    gen_on "$name" "$@"
+}
+
+# gen_on MILTER BENCH IMPL REP CONC [miltergen args...]: the same, against
+# the milter started under the name MILTER.
+gen_on() {
+    local name=$1 bench=$2 impl=$3 rep=$4 c=$5 sock pid exp
+    shift 5
     [ -n "${PID[$name]:-}" ] || return 0
     sock=$work/$name.sock
     pid=${PID[$name]}
     case $name in
     ld*) exp=(--expect-inside "accept,continue" --expect-outside reject) ;;
+    nullaccept) exp=(--expect-inside accept --expect-outside accept) ;;
     null*) exp=(--expect-inside continue --expect-outside continue) ;;
     py*) exp=(--expect-inside accept --expect-outside reject) ;;
     esac
@@ -372,6 +391,81 @@ idle_section() {
                 extra=()
                 case $impl in *+idle*) extra=(--idle "$idle_n") ;; esac
                 gen idle "$impl" "$rep" "$c" "${POOL_BASIC[@]}" "${extra[@]}"
+            done
+        done
+    done
+}
+
+# ---- where the gap to the null milter goes ----------------------------------
+# Each variant: the milter it runs against and its miltergen arguments
+# beyond the basic pool. summarize.py pairs each with its null milter.
+declare -A AB_ON=(
+    [null]=null [null-accept]=nullaccept
+    [lockdown]=ld [lockdown-refusals]=ldref
+    [null-hit1]=null [lockdown-hit1]=ld [lockdown-refusals-hit1]=ldref
+    [null-hit0]=null [lockdown-hit0]=ld
+    [null-stages]=nullstages [lockdown-stages]=ldstages
+)
+declare -A AB_ARGS=(
+    [null-hit1]="--hit-ratio 1" [lockdown-hit1]="--hit-ratio 1"
+    [lockdown-refusals-hit1]="--hit-ratio 1"
+    [null-hit0]="--hit-ratio 0" [lockdown-hit0]="--hit-ratio 0"
+    [null-stages]="--mail sender.test --rcpt example.com"
+    [lockdown-stages]="--mail sender.test --rcpt example.com"
+)
+AB_ORDER="null null-accept lockdown lockdown-refusals null-hit1 lockdown-hit1
+    lockdown-refusals-hit1 null-hit0 lockdown-hit0 null-stages lockdown-stages"
+
+ab_start_milters() {
+    if [ ! -x "$LDM" ]; then
+        say "ab: lockdown-milter not built, skipped"
+        return 1
+    fi
+    [ -f "$work/cfg/lockdown.yaml" ] || write_config "$work/cfg" 25 ""
+    write_config "$work/cfgref" 25 ""
+    echo "log: refusals" >>"$work/cfgref/lockdown.yaml"
+    # Outsiders are refused at MAIL and recipients are judged: the daemon
+    # negotiates MAIL and RCPT and continues at CONNECT.
+    write_config "$work/cfgstages" 25 ""
+    sed -i 's/^  at: connect$/  at: mail/' "$work/cfgstages/lockdown.yaml"
+    printf 'relay:
+  local_domains: [example.com]
+' \
+        >>"$work/cfgstages/lockdown.yaml"
+    local n
+    for n in cfgref cfgstages; do
+        "$LDM" -n -c "$work/$n/lockdown.yaml" >"$work/ld-check.log" 2>&1 ||
+            { fail "lockdown-milter -n ($n): $(cat "$work/ld-check.log")"; return 1; }
+    done
+    [ -n "${PID[ld]:-}" ] || start ld "$work/ld.sock" /dev/null "$LDM" -f \
+        -c "$work/cfg/lockdown.yaml" -p "unix:$work/ld.sock" || return 1
+    start ldref "$work/ldref.sock" /dev/null "$LDM" -f \
+        -c "$work/cfgref/lockdown.yaml" -p "unix:$work/ldref.sock" || return 1
+    start ldstages "$work/ldstages.sock" /dev/null "$LDM" -f \
+        -c "$work/cfgstages/lockdown.yaml" -p "unix:$work/ldstages.sock" ||
+        return 1
+    [ -n "${PID[null]:-}" ] || start null "$work/null.sock" "$work/null.log" \
+        "$NULLM" -p "unix:$work/null.sock" -m "$NULL_MACROS" || return 1
+    start nullaccept "$work/nullaccept.sock" "$work/nullaccept.log" "$NULLM" -a \
+        -p "unix:$work/nullaccept.sock" -m "$NULL_MACROS" || return 1
+    start nullstages "$work/nullstages.sock" "$work/nullstages.log" "$NULLM" \
+        -s connect,mail,rcpt -m "$NULL_MACROS" -M "$NULL_MAIL_MACROS" \
+        -R "$NULL_RCPT_MACROS" -p "unix:$work/nullstages.sock" || return 1
+}
+
+ab_section() {
+    local rep c v extra
+    ab_start_milters || return
+    for rep in $(seq 1 "$reps"); do
+        for c in 16 64; do
+            say "ab rep $rep/$reps, concurrency $c (load $(cut -d' ' -f1 /proc/loadavg))"
+            echo "load,machine,$c,loadavg_1min,$(cut -d' ' -f1 /proc/loadavg)" |
+                add ab "$rep"
+            # shellcheck disable=SC2086
+            for v in $(rotate "$rep" $AB_ORDER); do
+                read -r -a extra <<<"${AB_ARGS[$v]:-}"
+                gen_on "${AB_ON[$v]}" ab "$v" "$rep" "$c" "${POOL_BASIC[@]}" \
+                    "${extra[@]}"
             done
         done
     done
@@ -519,11 +613,15 @@ e2e_section() {
 want lookup && lookup_section
 want sessions && sessions_section
 want idle && idle_section
+want ab && ab_section
 want e2e && e2e_section
 
 # ---- report --------------------------------------------------------------
 mkdir -p "$out"
 md=$out/latest.md csv=$out/latest.csv rawout=$out/raw.csv
+if [ "$only" = ab ]; then # keeps the recorded figures of the other sections
+    md=$out/ab.md csv=$out/ab.csv rawout=$out/ab-raw.csv
+fi
 if [ "$quick" = 1 ]; then
     md=$out/quick.md.tmp csv=$out/quick.csv.tmp rawout=$out/quick-raw.csv.tmp
 fi

@@ -293,6 +293,120 @@ def sessions_section(R, out):
                              ">=", 0.80, "≥ 0.80", 3)
 
 
+# variant, what it is, the null milter run it is divided by
+AB = [
+    ("null", "null milter: continue at connect", None),
+    ("null-accept", "null milter -a: accept at connect", "null"),
+    ("lockdown", "lockdown-milter, `log: decisions` (default)", "null"),
+    ("lockdown-refusals", "lockdown-milter, `log: refusals`", "null"),
+    ("null-hit1", "null milter, every client inside", "null"),
+    ("lockdown-hit1", "lockdown-milter, every client accepted", "null-hit1"),
+    ("lockdown-refusals-hit1", "lockdown-milter, `log: refusals`, every "
+     "client accepted (no log line)", "null-hit1"),
+    ("null-hit0", "null milter, every client outside", "null"),
+    ("lockdown-hit0", "lockdown-milter, every client refused (reply "
+     "packet)", "null-hit0"),
+    ("null-stages", "null milter -s connect,mail,rcpt, MAIL+RCPT sent",
+     "null"),
+    ("lockdown-stages", "lockdown-milter, `refuse.at: mail` + "
+     "`relay.local_domains`, MAIL+RCPT sent", "null-stages"),
+]
+
+# name, numerator, denominator: runs of one repetition compared directly
+AB_PAIRS = [
+    ("log line, half the clients accepted: `log: refusals` ÷ `decisions`",
+     "lockdown-refusals", "lockdown"),
+    ("log line, every client accepted: `log: refusals` ÷ `decisions`",
+     "lockdown-refusals-hit1", "lockdown-hit1"),
+    ("refusal ÷ accept (reply packet, notice line with the reply)",
+     "lockdown-hit0", "lockdown-hit1"),
+    ("lockdown accepting, no log line ÷ null milter accepting",
+     "lockdown-refusals-hit1", "null-accept"),
+    ("null milter: continue ÷ accept at connect", "null", "null-accept"),
+    ("null milter: MAIL+RCPT negotiated ÷ connect only", "null-stages",
+     "null"),
+]
+
+
+def ab_section(R, out):
+    S = R.S
+    concs = [c for c in S.params("ab") if S.values("ab", "null", c,
+                                                    "sessions_per_s")]
+    if not concs:
+        return
+    out.append("\n## Where the gap to the null milter goes (ab)\n")
+    load = []
+    for c in S.params("load"):
+        load += S.values("load", "machine", c, "loadavg_1min")
+    out.append("Every variant once per repetition and concurrency, order "
+               "rotated per repetition, basic pool (199.89.0.0/21 inside, "
+               "TEST-NET outside, half and half unless stated); each ratio "
+               "is against the null milter run named in the row, of the "
+               "same repetition. lockdown-milter logs to stderr, which goes "
+               "to /dev/null (one write(2) per line). Server CPU: the "
+               "milter's user+system time per session. 1-minute load "
+               "average at the start of each repetition: %s. Median "
+               "[min–max].\n" % cell(load, 1))
+    out.append("| c | variant | ÷ | sessions/s | ÷ null sessions/s | "
+               "connect p99 µs | ÷ null p99 | CPU µs/session | ÷ null CPU "
+               "| errors+mismatches |")
+    out.append("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
+
+    def ratio(a, b, c, metric):
+        return paired(S.reps("ab", a, c, metric), S.reps("ab", b, c, metric),
+                      lambda x, y: x / y)
+    for c in concs:
+        for impl, label, ref in AB:
+            v = S.values("ab", impl, c, "sessions_per_s")
+            if not v:
+                continue
+            bad = [a + b for a, b in zip(
+                S.values("ab", impl, c, "errors"),
+                S.values("ab", impl, c, "mismatches"))]
+            cols = ["", "", ""]
+            if ref is not None:
+                rs = ratio(impl, ref, c, "sessions_per_s")
+                rp = ratio(impl, ref, c, "connect_p99_us")
+                rc = ratio(impl, ref, c, "server_cpu_us_per_session")
+                cols = [cell(rs, 3), cell(rp, 2), cell(rc, 3)]
+                R.derive("ab", impl + "/" + ref, c, "sessions_per_s_ratio",
+                         rs)
+                R.derive("ab", impl + "/" + ref, c, "connect_p99_ratio", rp)
+                R.derive("ab", impl + "/" + ref, c, "server_cpu_ratio", rc)
+                if impl == "lockdown":
+                    R.target("A/B", "c=%s sessions/s ÷ null milter" % c, rs,
+                             ">=", 0.95, "≥ 0.95", 3)
+                    R.target("A/B", "c=%s connect p99 ÷ null milter" % c, rp,
+                             "<=", 1.10, "≤ 1.10", 2)
+                if impl == "lockdown-refusals":
+                    R.target("A/B", "c=%s `log: refusals` sessions/s ÷ null "
+                             "milter" % c, rs, ">=", 0.98, "≥ 0.98", 3)
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+                       % (c, label, ref or "", cell(v), cols[0],
+                          cell(S.values("ab", impl, c, "connect_p99_us")),
+                          cols[1],
+                          cell(S.values("ab", impl, c,
+                                        "server_cpu_us_per_session")),
+                          cols[2], fmt(sum(bad), 0)))
+    out.append("\nDirect pairs, per repetition:\n")
+    head = "| pair |"
+    rule = "|---|"
+    for c in concs:
+        head += " c=%s sessions/s | c=%s CPU/session |" % (c, c)
+        rule += "---:|---:|"
+    out.append(head)
+    out.append(rule)
+    for name, a, b in AB_PAIRS:
+        cols = []
+        for c in concs:
+            rs = ratio(a, b, c, "sessions_per_s")
+            rc = ratio(a, b, c, "server_cpu_us_per_session")
+            R.derive("ab", a + "/" + b, c, "sessions_per_s_ratio", rs)
+            R.derive("ab", a + "/" + b, c, "server_cpu_ratio", rc)
+            cols += [cell(rs, 3), cell(rc, 3)]
+        out.append("| %s | %s |" % (name, " | ".join(cols)))
+
+
 E2E = [("a_none", "(a) no restriction"),
        ("b_cidr", "(b) Postfix check_client_access cidr:"),
        ("c_null", "(c) null libmilter milter"),
@@ -367,9 +481,16 @@ def main():
     raw, meta, out_md, out_csv = sys.argv[1:5]
     R = Report(Samples(raw))
     body = []
-    lookup_section(R, body)
-    sessions_section(R, body)
-    e2e_section(R, body)
+    S = R.S
+    # An ab-only run (results/ab.md) leaves out the sections it never ran.
+    only_ab = bool(S.params("ab")) and not (
+        S.params("lookup") or S.params("sessions") or S.params("e2e"))
+    if not only_ab:
+        lookup_section(R, body)
+        sessions_section(R, body)
+    ab_section(R, body)
+    if not only_ab:
+        e2e_section(R, body)
     with open(meta) as f:
         head = f.read().rstrip("\n")
     lines = ["# lockdown-milter benchmark results", "", head, "",
