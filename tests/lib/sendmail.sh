@@ -47,6 +47,9 @@
 #    (DontBlameSendmail=TrustStickyBit allows /tmp); the queue directory
 #    must be root-owned, mode 700.
 
+# shellcheck source=milter.sh
+. "$(dirname "${BASH_SOURCE[0]}")/milter.sh"
+
 SM_HOSTNAME=mta.example.test
 
 sm__die() {
@@ -210,16 +213,10 @@ sm_stop() {
     local dir=$1 pid kids i
     pid=$(sm__pid "$dir") || return 0
     kids=$(pgrep -P "$pid" | tr '\n' ' ') || true
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    daemon_stop "$pid"
     # children (one per SMTP session) must not outlive a trap either
     # shellcheck disable=SC2086
     [ -n "$kids" ] && kill -TERM $kids 2>/dev/null
-    wait "$pid" 2>/dev/null || true
     rm -f "$dir/run.pid"
     return 0
 }
