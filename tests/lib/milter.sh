@@ -19,11 +19,16 @@
 
 # A zombie counts as gone. (In the integration tests' PID namespace the
 # script is init: orphans such as Postfix's master are its children, and
-# kill -0 succeeds on them until they are reaped.)
+# kill -0 succeeds on them until they are reaped.) Gone is for good: no
+# /proc entry, or a zombie (Z) or dead (X) task. A status that cannot be
+# read while the entry is there (a process in the middle of exiting, a
+# fork that failed on a loaded machine) counts as alive, so a caller never
+# sees "gone" and then "alive" again.
 proc_alive() {
     local state
+    [ -n "$1" ] && [ -d "/proc/$1" ] || return 1
     state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
-    [ -n "$state" ] && [ "$state" != Z ]
+    [ "$state" != Z ] && [ "$state" != X ] && [ -d "/proc/$1" ]
 }
 
 daemon_stop() {
