@@ -1,20 +1,27 @@
 /*
- * daemon.c - users, socket file, privileges, pidfile, background (see
- * daemon.h). Runs in the main thread before any other thread exists.
+ * daemon.c - users, socket file, privileges, pidfile, background, serving
+ * (see daemon.h). All but daemon_serve() run in the main thread before any
+ * other thread exists.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <libmilter/mfapi.h>
 
 #include "daemon.h"
 
@@ -421,4 +428,137 @@ void daemon_ready(int fd, int code)
         n = write(fd, &c, 1);
     } while (n < 0 && errno == EINTR);
     close(fd);
+}
+
+/*
+ * Serving. libmilter's own signal thread also sigwaits SIGTERM, SIGINT and
+ * SIGHUP, but all it does is flag the stop and close the listening socket
+ * under a lock that the listener holds for the whole of its 5 s poll(): the
+ * process would leave only when that poll times out. Linux offers a
+ * process-directed signal to the thread group leader first when that
+ * thread waits for it, so the main thread sigwaits and takes every stop
+ * signal itself, as long as it is waiting before libmilter's signal thread
+ * starts (serve_listen() makes sure of that).
+ */
+typedef enum serve_state {
+    SERVE_RUNNING,
+    SERVE_RETURNED,
+    SERVE_FAILED
+} serve_state;
+
+static pthread_t serve_leader;
+static atomic_int serve_listener_state;
+static atomic_bool serve_stopping;
+
+static void serve_stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
+/*
+ * The kernel unblocks the awaited signals of a thread sleeping in sigwait()
+ * for the time of the wait, and /proc shows the mask it holds now: SIGTERM
+ * missing from the leader's SigBlk means the leader is waiting. Returns 1
+ * (waiting), 0 (not yet) or -1 (no /proc: cannot tell).
+ */
+static int serve_leader_waiting(void)
+{
+    char path[64];
+    char line[256];
+    unsigned long long blocked = 0;
+    int found = -1;
+    FILE *fp = NULL;
+
+    snprintf(path, sizeof(path), "/proc/self/task/%ld/status", (long)getpid());
+    fp = fopen(path, "r");
+    if (fp == NULL) {
+        return -1;
+    }
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        if (sscanf(line, "SigBlk: %llx", &blocked) == 1) {
+            found = (blocked & (1ULL << (SIGTERM - 1))) == 0;
+            break;
+        }
+    }
+    fclose(fp);
+    return found;
+}
+
+static void *serve_listen(void *arg)
+{
+    struct timespec ts = {0, 1000 * 1000};
+    int r = MI_SUCCESS;
+
+    (void)arg;
+    while (!atomic_load(&serve_stopping) && serve_leader_waiting() == 0) {
+        nanosleep(&ts, NULL);
+    }
+    if (!atomic_load(&serve_stopping)) {
+        r = smfi_main();
+    }
+    atomic_store(&serve_listener_state,
+                 r == MI_SUCCESS ? SERVE_RETURNED : SERVE_FAILED);
+    /* Wakes the leader's sigwait(); the state says why. */
+    pthread_kill(serve_leader, SIGTERM);
+    return NULL;
+}
+
+int daemon_serve(int *sig, char *err, size_t errlen)
+{
+    sigset_t set;
+    pthread_t listener;
+    int state = SERVE_RUNNING;
+    int got = 0;
+    int e;
+
+    *sig = 0;
+    serve_stop_signals(&set);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) {
+        daemon_error(err, errlen, "cannot block the stop signals");
+        return -1;
+    }
+    serve_leader = pthread_self();
+    atomic_store(&serve_listener_state, SERVE_RUNNING);
+    atomic_store(&serve_stopping, false);
+    e = pthread_create(&listener, NULL, serve_listen, NULL);
+    if (e != 0) {
+        daemon_error(
+            err, errlen, "cannot start the listener: %s", strerror(e));
+        return -1;
+    }
+    do {
+        e = sigwait(&set, &got);
+    } while (e != 0);
+    atomic_store(&serve_stopping, true);
+    state = atomic_load(&serve_listener_state);
+    if (state != SERVE_RUNNING) {
+        pthread_join(listener, NULL);
+        if (state == SERVE_FAILED) {
+            daemon_error(err, errlen, "smfi_main failed");
+            return -1;
+        }
+        return 0;
+    }
+    *sig = got;
+    /* The listener may sit in poll() for 5 s more: leave it there, and
+     * the process ends it at exit. */
+    pthread_detach(listener);
+    return 0;
+}
+
+const char *daemon_signal_name(int sig)
+{
+    switch (sig) {
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGINT:
+        return "SIGINT";
+    case SIGHUP:
+        return "SIGHUP";
+    default:
+        return "a signal";
+    }
 }

@@ -68,6 +68,19 @@ int daemon_pidfile_write(int fd, const char *path, char *err, size_t errlen);
  */
 int daemon_detach(int *ready_fd, char *err, size_t errlen);
 
+/*
+ * Serve: run smfi_main() in a thread and wait in the calling thread, which
+ * must be the main thread, for SIGTERM, SIGINT or SIGHUP. Returns 0 with
+ * *sig set to the signal taken, 0 with *sig 0 when smfi_main() returned on
+ * its own, or -1 with a message in err. After a signal, libmilter's
+ * listener may still be waiting in poll(): the caller lets open sessions
+ * finish and exits without waiting for it.
+ */
+int daemon_serve(int *sig, char *err, size_t errlen);
+
+/* "SIGTERM" and the like, for the log. */
+const char *daemon_signal_name(int sig);
+
 /* Tell the waiting parent the start-up result (0 when serving) and close
  * fd. No-op for fd < 0. */
 void daemon_ready(int fd, int code);

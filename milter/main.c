@@ -6,7 +6,10 @@
  * EX_CONFIG with file:line:col), smfi_setconn, smfi_register, umask, remove
  * a stale socket (only a socket nobody answers on), smfi_opensocket, socket
  * owner and mode, drop privileges, leave the terminal, pidfile, signal
- * thread, smfi_main.
+ * thread, smfi_main (in its own thread: the main thread waits for the stop
+ * signal, see daemon_serve()). On SIGTERM, SIGINT or SIGHUP the daemon
+ * stops at once: it removes its socket, lets open sessions finish for
+ * DRAIN_SECONDS at most and exits 0.
  */
 #include <errno.h>
 #include <limits.h>
@@ -183,6 +186,18 @@ static void connections_drain(void)
     }
 }
 
+/* libmilter removes its socket only when not running as root, and only
+ * once its listener returns. */
+static void socket_remove(const ld_sockspec *spec)
+{
+    struct stat st;
+
+    if (spec->kind == LD_SOCK_UNIX && lstat(spec->path, &st) == 0 &&
+        S_ISSOCK(st.st_mode)) {
+        (void)unlink(spec->path);
+    }
+}
+
 /*
  * Every held SMTP session is a descriptor, and the usual soft limit of 1024
  * leaves a daemon holding 1,000 sessions a few accept()s from EMFILE.
@@ -256,6 +271,7 @@ int main(int argc, char **argv)
     struct smfiDesc desc;
     size_t i;
     sigset_t early;
+    int stopsig = 0;
     int rc = EX_SOFTWARE;
 
     /* A reload or counters request during start-up must not kill the
@@ -479,13 +495,22 @@ int main(int argc, char **argv)
     served = true;
     daemon_ready(ready_fd, EX_OK);
     ready_fd = -1;
-    if (smfi_main() != MI_SUCCESS) {
-        log_msg(LOG_ERR, NULL, "smfi_main failed");
+    if (daemon_serve(&stopsig, err, sizeof(err)) != 0) {
+        log_msg(LOG_ERR, NULL, "%s", err);
         rc = EX_SOFTWARE;
     } else {
         rc = EX_OK;
     }
-    log_msg(LOG_INFO, NULL, "stopping");
+    if (stopsig != 0) {
+        log_msg(LOG_INFO, NULL, "stopping on %s", daemon_signal_name(stopsig));
+    } else {
+        log_msg(LOG_INFO, NULL, "stopping");
+    }
+    /* No new sessions from here; the open ones get DRAIN_SECONDS. */
+    if (socket_open) {
+        socket_remove(&spec);
+        socket_open = false;
+    }
 out:
     daemon_ready(ready_fd, rc);
     reload_stop();
@@ -511,13 +536,8 @@ out:
                     strerror(errno));
         }
     }
-    /* libmilter removes its socket only when not running as root. */
-    if (socket_open && spec.kind == LD_SOCK_UNIX) {
-        struct stat st;
-
-        if (lstat(spec.path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-            (void)unlink(spec.path);
-        }
+    if (socket_open) {
+        socket_remove(&spec);
     }
     log_close();
     return rc;

@@ -10,24 +10,14 @@
 set -u
 mode=$1
 shift
-work=$(mktemp -d /tmp/ldsmoke.XXXXXX)
+# shellcheck source=../lib/milter.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/milter.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/ldsmoke.XXXXXX")
 pids=()
-# stop PID: TERM, then KILL after 2 s (libmilter checks for a stop only
-# every few seconds).
-stop() {
-    local _
-    kill "$1" 2>/dev/null || return 0
-    for _ in $(seq 1 40); do
-        kill -0 "$1" 2>/dev/null || break
-        sleep 0.05
-    done
-    kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-}
 cleanup() {
     local p
     for p in "${pids[@]}"; do
-        stop "$p"
+        daemon_stop "$p"
     done
     rm -rf "$work"
 }
@@ -83,7 +73,7 @@ null)
     expect_metric "$work/a.csv" errors 0
     expect_metric "$work/a.csv" reply_connect_continue 200
     [ -n "$(metric "$work/a.csv" server_rss_kb)" ] || fail "no server stats"
-    stop "${pids[0]}"
+    daemon_stop "${pids[0]}"
     pids=()
     "$null" -p "unix:$work/null2.sock" -s connect,mail,rcpt & pids+=($!)
     wait_sock "$work/null2.sock" "${pids[0]}"
@@ -173,6 +163,10 @@ lockdown)
     "$gen" --socket "unix:$work/ld.sock" --sessions 20 --port 587 \
         --expect-inside accept,continue --expect-outside accept,continue \
         --quiet || fail "lockdown port 587"
+    daemon_stop "${pids[0]}"
+    rc=$?
+    pids=()
+    [ "$rc" -eq 0 ] || fail "lockdown-milter exit status on SIGTERM: got '$rc', want '0'"
     ;;
 *)
     fail "unknown mode $mode"

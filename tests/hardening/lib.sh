@@ -6,8 +6,10 @@
 #   LOCKDOWN_MILTER     the lockdown-milter binary
 #   LOCKDOWN_MILTERGEN  tests/bench's miltergen (milter protocol load)
 #   LOCKDOWN_SRC        the source tree
-#   LOCKDOWN_WORK       where each script gets its own directory
+#   LOCKDOWN_WORK       where each script gets its own directory (default
+#                       ${TMPDIR:-/tmp}: see tests/lib/workdir.sh)
 #   LOCKDOWN_KEEP=1     keep the work directory even when all goals are met
+#   LOCKDOWN_TEST_PATIENCE  seconds to wait for a daemon to stop (milter.sh)
 #
 # Every check prints "ok"/"FAIL" with the figure got and the goal wanted,
 # and is counted; h_done exits 1 when any goal was missed. Every loop and
@@ -17,7 +19,6 @@ H_SRC=${LOCKDOWN_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 H_BUILD=${LOCKDOWN_BUILD:-$H_SRC/build-hardening}
 H_MILTER=${LOCKDOWN_MILTER:-$H_BUILD/milter/lockdown-milter}
 H_GEN=${LOCKDOWN_MILTERGEN:-$H_BUILD/tests/bench/miltergen}
-H_WORKBASE=${LOCKDOWN_WORK:-$H_BUILD/tests/hardening/work}
 H_FAILS=0
 H_CHECKS=0
 H_PIDS=()
@@ -27,6 +28,8 @@ H_FIGURES=()
 
 # shellcheck source=../lib/milter.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/milter.sh"
+# shellcheck source=../lib/workdir.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/workdir.sh"
 
 h_skip() {
     echo "SKIP: $*"
@@ -37,10 +40,9 @@ h_skip() {
 h_init() {
     H_NAME=$1
     [ -x "$H_MILTER" ] || { echo "no lockdown-milter binary at $H_MILTER" >&2; exit 1; }
-    H_DIR=$H_WORKBASE/$H_NAME
-    rm -rf "$H_DIR"
+    H_DIR=$(work_dir_make "$H_NAME") || exit 1
     mkdir -p "$H_DIR/conf" "$H_DIR/run" || exit 1
-    chmod 755 "$H_WORKBASE" "$H_DIR" "$H_DIR/conf" "$H_DIR/run" 2>/dev/null
+    chmod 755 "$H_DIR/conf" "$H_DIR/run"
     cp -r "$H_SRC/etc/providers" "$H_DIR/conf/providers" || exit 1
     H_CONF=$H_DIR/conf/lockdown.yaml
     H_SOCK=$H_DIR/run/milter.sock
@@ -114,20 +116,13 @@ h_milter_start() {
     return 1
 }
 
-# h_milter_stop: SIGTERM (SIGKILL after 10 s); H_MILTER_RC is its status.
+# h_milter_stop: SIGTERM and the shared patient wait (daemon_stop);
+# H_MILTER_RC is its status.
 h_milter_stop() {
-    local i
     H_MILTER_RC=
     [ -n "$H_MILTER_PID" ] || return 0
     kill -CONT "$H_MILTER_PID" 2>/dev/null
-    kill -TERM "$H_MILTER_PID" 2>/dev/null
-    sock_knock "$H_SOCK"
-    for i in $(seq 1 200); do
-        proc_alive "$H_MILTER_PID" || break
-        sleep 0.05
-    done
-    proc_alive "$H_MILTER_PID" && kill -KILL "$H_MILTER_PID" 2>/dev/null
-    wait "$H_MILTER_PID" 2>/dev/null
+    daemon_stop "$H_MILTER_PID"
     H_MILTER_RC=$?
     H_MILTER_PID=
 }

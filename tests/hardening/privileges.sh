@@ -76,13 +76,7 @@ start_bg() {
 }
 
 stop_bg() {
-    kill -TERM "$BG_PID" 2>/dev/null
-    sock_knock "$1"
-    for i in $(seq 1 100); do
-        proc_alive "$BG_PID" || break
-        sleep 0.05
-    done
-    wait "$BG_PID" 2>/dev/null
+    daemon_stop "$BG_PID"
     BG_RC=$?
 }
 
@@ -105,13 +99,9 @@ if [ "$ROOT" = 1 ] && id nobody >/dev/null 2>&1; then
         done
         probe "$H_DIR/shared/s.sock" reject
         h_eq "-u nobody under strace: a session served" "$?" 0
-        kill -TERM "$(pgrep -P "$SPID" | head -n 1)" 2>/dev/null
-        sock_knock "$H_DIR/shared/s.sock"
-        for i in $(seq 1 200); do
-            proc_alive "$SPID" || break
-            sleep 0.05
-        done
-        wait "$SPID" 2>/dev/null
+        # The daemon is strace's child: stop it, then strace ends.
+        daemon_stop "$(pgrep -P "$SPID" | head -n 1)"
+        daemon_stop "$SPID"
         # Line numbers of the first occurrence of each event (strace -f
         # writes one chronological stream).
         first() { grep -n -m 1 -E "$1" "$T" | cut -d: -f1; }
@@ -170,7 +160,7 @@ if [ "$ROOT" = 1 ] && id nobody >/dev/null 2>&1; then
         h_eq "-u overrides daemon.user: threads not running as nobody:$NGROUP (of $ntasks)" "$bad_tasks" 0
         h_eq "-u logged" "$(grep -c "running as user nobody, group $NGROUP" "$H_DIR/ug.log")" 1
         h_eq "no root warning with -u" "$(grep -c 'running as root' "$H_DIR/ug.log")" 0
-        stop_bg "$H_DIR/shared/ug.sock"
+        stop_bg
         h_eq "-u nobody:$NGROUP: exit status" "$BG_RC" 0
     else
         h_result 0 "-u nobody:$NGROUP start" "$(cat "$H_DIR/ug.log")" "started"
@@ -182,12 +172,12 @@ fi
 # ---------------------------------------------------------------- B
 # Default mode, started under umask 000.
 sock=$H_DIR/run/umask.sock
-(umask 000 && start_bg "$H_DIR/umask.log" -c "$H_CONF" -p "unix:$sock" && mode=$(stat -c %a "$sock") && echo "$mode" >"$H_DIR/umask.mode"; stop_bg "$sock")
+(umask 000 && start_bg "$H_DIR/umask.log" -c "$H_CONF" -p "unix:$sock" && mode=$(stat -c %a "$sock") && echo "$mode" >"$H_DIR/umask.mode"; stop_bg)
 h_eq "default socket mode, started with umask 000" "$(cat "$H_DIR/umask.mode" 2>/dev/null || echo none)" 660
 sed 's/^#MODE#/  socket_mode: "0600"/' "$BASE" >"$H_DIR/conf/m600.yaml"
 chmod 644 "$H_DIR/conf/m600.yaml"
 sock=$H_DIR/run/m600.sock
-(umask 000 && start_bg "$H_DIR/m600.log" -c "$H_DIR/conf/m600.yaml" -p "unix:$sock" && stat -c %a "$sock" >"$H_DIR/m600.mode"; stop_bg "$sock")
+(umask 000 && start_bg "$H_DIR/m600.log" -c "$H_DIR/conf/m600.yaml" -p "unix:$sock" && stat -c %a "$sock" >"$H_DIR/m600.mode"; stop_bg)
 h_eq "socket_mode 0600 honoured" "$(cat "$H_DIR/m600.mode" 2>/dev/null || echo none)" 600
 for m in 0666 0662; do
     sed "s/^#MODE#/  socket_mode: \"$m\"/" "$BASE" >"$H_DIR/conf/m$m.yaml"

@@ -5,7 +5,10 @@
 # build directory "build" next to the sources):
 #   LOCKDOWN_MILTER    the lockdown-milter binary
 #   LOCKDOWN_SRC       the source tree
-#   LOCKDOWN_WORK      where each test gets its own directory
+#   LOCKDOWN_WORK      where each test gets its own directory (default
+#                      ${TMPDIR:-/tmp}: see tests/lib/workdir.sh)
+#   LOCKDOWN_KEEP=1    keep the work directory even when the test passes
+#   LOCKDOWN_TEST_PATIENCE  seconds to wait for a daemon to stop (milter.sh)
 #   LOCKDOWN_SM_CACHE  where the sendmail .debs are unpacked (sendmail tests)
 #
 # Every test runs in its own namespaces (t_enter_ns): mount (Postfix's
@@ -20,17 +23,17 @@
 
 T_SRC=${LOCKDOWN_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 T_MILTER=${LOCKDOWN_MILTER:-$T_SRC/build/milter/lockdown-milter}
-T_WORKBASE=${LOCKDOWN_WORK:-$T_SRC/build/tests/integration/work}
 T_CLIENT="perl $T_SRC/tests/lib/smtp-client.pl"
 T_FAILS=0
 T_CHECKS=0
 T_MILTER_PID=
-T_TMPDIR=
 T_LOGMARK=0
 declare -A CODE TEXT
 
 # shellcheck source=../lib/milter.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/milter.sh"
+# shellcheck source=../lib/workdir.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/workdir.sh"
 
 t_skip() {
     echo "SKIP: $*"
@@ -52,20 +55,9 @@ t_enter_ns() {
 t_init() {
     T_NAME=$1
     [ -x "$T_MILTER" ] || { echo "no milter binary at $T_MILTER" >&2; exit 1; }
-    T_DIR=$T_WORKBASE/$T_NAME
-    rm -rf "$T_DIR"
-    mkdir -p "$T_DIR" || exit 1
-    chmod 755 "$T_WORKBASE" "$T_DIR" 2>/dev/null
-    # Postfix's daemons run as user postfix and must reach the queue and
-    # the milter socket: a build tree under /root, say, is out of their
-    # reach. Then work under /tmp instead (kept when the test fails).
-    if getent passwd postfix >/dev/null &&
-        ! runuser -u postfix -- test -x "$T_DIR" 2>/dev/null; then
-        rmdir "$T_DIR"
-        T_DIR=$(mktemp -d "/tmp/lockdown-$T_NAME.XXXXXX") || exit 1
-        chmod 755 "$T_DIR"
-        T_TMPDIR=$T_DIR
-    fi
+    # Postfix's and Sendmail's daemons drop privileges and must reach the
+    # queue and the milter socket: never under the build tree.
+    T_DIR=$(work_dir_make "$T_NAME") || exit 1
     mkdir -p "$T_DIR/conf/providers" "$T_DIR/run" || exit 1
     chmod 755 "$T_DIR/conf"
     # The milter socket lives here: setgid group postfix, so the socket
@@ -117,9 +109,9 @@ t_cleanup() {
     if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
         echo "---- milter log ($T_MLOG), last 40 lines"
         tail -n 40 "$T_MLOG" 2>/dev/null
-        [ -n "$T_TMPDIR" ] && echo "---- kept $T_TMPDIR"
-    elif [ -n "$T_TMPDIR" ]; then
-        rm -rf "$T_TMPDIR"
+        echo "---- work directory kept: $T_DIR"
+    elif [ "${LOCKDOWN_KEEP:-0}" != 1 ] && [ -n "${T_DIR:-}" ]; then
+        rm -rf "$T_DIR"
     fi
     exit "$rc"
 }
@@ -170,23 +162,12 @@ milter_start() {
     return 1
 }
 
-# milter_stop: SIGTERM, wait (up to 30 s, then SIGKILL); T_MILTER_RC holds
-# the exit status.
+# milter_stop: SIGTERM and the shared patient wait (daemon_stop);
+# T_MILTER_RC holds the exit status.
 milter_stop() {
-    local i
     T_MILTER_RC=
     [ -n "$T_MILTER_PID" ] || return 0
-    kill -TERM "$T_MILTER_PID" 2>/dev/null
-    # Under ASan on a loaded machine the exit itself can take seconds
-    # more after the knock, hence 30 s.
-    sleep 0.1
-    sock_knock "$T_SOCK"
-    for i in $(seq 1 600); do
-        proc_alive "$T_MILTER_PID" || break
-        sleep 0.05
-    done
-    proc_alive "$T_MILTER_PID" && kill -KILL "$T_MILTER_PID" 2>/dev/null
-    wait "$T_MILTER_PID" 2>/dev/null
+    daemon_stop "$T_MILTER_PID"
     T_MILTER_RC=$?
     T_MILTER_PID=
 }

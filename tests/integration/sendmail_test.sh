@@ -16,7 +16,7 @@ set -u
 # shellcheck disable=SC2034 # T_DESC and friends are read by common.sh
 . "$(dirname "$0")/common.sh"
 . "$T_SRC/tests/lib/sendmail.sh"
-T_CACHE=${LOCKDOWN_SM_CACHE:-$T_WORKBASE/../sendmail-cache}
+T_CACHE=${LOCKDOWN_SM_CACHE:-$T_SRC/build/tests/integration/sendmail-cache}
 if [ "${LOCKDOWN_IN_NS:-}" != 1 ]; then
     # Before entering the namespaces: in there, there is no network at all.
     [ "$(id -u)" = 0 ] || t_skip "needs root"

@@ -5,7 +5,10 @@
 #
 #   . tests/lib/postfix.sh
 #   pf_init   DIR PORT            create an instance in DIR (absolute path, no
-#                                 spaces) listening on 127.0.0.1:PORT
+#                                 spaces, reachable by user postfix: not
+#                                 under a 0700 directory such as /root;
+#                                 tests/lib/workdir.sh) listening on
+#                                 127.0.0.1:PORT
 #   pf_listen DIR PORT [-o k=v]... add another smtpd listener on 127.0.0.1:PORT,
 #                                 optionally with per-service -o overrides
 #   pf_set    DIR 'key = value'...  set main.cf parameters (postconf -e)
@@ -44,6 +47,11 @@
 #
 # Every function returns non-zero on failure and says why on stderr; they
 # work the same with and without "set -euo pipefail" in the caller.
+
+# shellcheck source=milter.sh
+. "$(dirname "${BASH_SOURCE[0]}")/milter.sh"
+# shellcheck source=workdir.sh
+. "$(dirname "${BASH_SOURCE[0]}")/workdir.sh"
 
 PF_DAEMON_DIR=${PF_DAEMON_DIR:-$(postconf -dh daemon_directory 2>/dev/null || echo /usr/lib/postfix/sbin)}
 
@@ -89,6 +97,10 @@ pf_init() {
     [ -d /etc/postfix ] || pf__die "/etc/postfix missing: install postfix (contrib/deps.sh)" || return
     getent passwd postfix >/dev/null || pf__die "no 'postfix' user: install postfix" || return
     mkdir -p "$dir" || return
+    # master, postdrop and smtpd run as postfix: said here, not as a
+    # "cannot open lock file" from master.
+    work_dir_reachable "$dir" postfix ||
+        pf__die "pf_init: $dir is out of reach of user postfix (a directory above it is not searchable, e.g. /root is 0700): use a directory under /tmp (tests/lib/workdir.sh)" || return
     rm -rf "${dir:?}/etc" "$dir/default" "$dir/queue" "$dir/data" "$dir/log"
     mkdir -p "$dir/etc" "$dir/default" "$dir/queue" "$dir/data" "$dir/log" || return
     # Postfix checks that root owns the queue directory and that it is not
@@ -316,11 +328,7 @@ pf_stop() {
     pid=$(pf__master_pid "$dir") || return 0
     # master leads its own process group: its children are in it too.
     pids=$(pgrep -g "$pid" 2>/dev/null | tr '\n' ' ') || true
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 100); do
-        pf__alive "$pid" || break
-        sleep 0.05
-    done
+    daemon_stop "$pid"
     for pid in $pids; do
         pf__alive "$pid" && kill -TERM "$pid" 2>/dev/null
     done

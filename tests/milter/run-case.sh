@@ -20,6 +20,8 @@ daemon=$1
 top=$2
 case_file=$3
 here=$top/tests/milter
+# shellcheck source=../lib/milter.sh
+. "$top/tests/lib/milter.sh"
 name=$(basename "$case_file" .lua)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ldm-$name.XXXXXX")
 dpid=
@@ -85,13 +87,7 @@ miltertest -s "$case_file" -D sock="unix:$sock" -D pid="$dpid" \
 mrc=$?
 [ "$mrc" -eq 0 ] || fail "miltertest exited $mrc"
 
-kill -TERM "$dpid"
-# libmilter's listener notices the stop only every 5 s, or at the next
-# connection: knock once so the test does not wait.
-sleep 0.1
-python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' \
-    "$sock" 2>/dev/null
-wait "$dpid"
+daemon_stop "$dpid"
 drc=$?
 dpid=
 [ "$drc" -eq 0 ] || fail "daemon exited $drc after SIGTERM, want 0"
@@ -111,7 +107,8 @@ done < <(sed -n 's/^-- forbid-log: //p' "$case_file")
 for bad in "ERROR: AddressSanitizer" "ERROR: LeakSanitizer" \
     "runtime error:" "internal error at connect" "stopping" ; do
     if [ "$bad" = stopping ]; then
-        grep -F -x -q "stopping" "$messages" || fail "no clean stop logged"
+        grep -F -x -q "stopping on SIGTERM" "$messages" ||
+            fail "log lacks line: stopping on SIGTERM"
         continue
     fi
     ! grep -F -q -- "$bad" "$log" || fail "daemon log has: $bad"
