@@ -566,8 +566,7 @@ static void export_header_hostnames(export_ctx *x)
     for (i = 0; i < c->nentries; i++) {
         const ld_entry *e = &c->entries[i];
 
-        if (e->kind != LD_ENTRY_PROVIDER || !e->enabled ||
-            e->nhostnames == 0) {
+        if (e->kind != LD_ENTRY_PROVIDER || !e->enabled || e->nhostnames == 0) {
             continue;
         }
         fputs(any ? ", " : "# Milter only: the hostnames: of ", out);

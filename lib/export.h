@@ -81,7 +81,8 @@ typedef struct ld_export_opts {
     bool all_domains;
 } ld_export_opts;
 
-/* "postfix-client" ... "postfix-domains". Returns 0, or -1 for an unknown name. */
+/* "postfix-client" ... "postfix-domains". Returns 0, or -1 for an unknown name.
+ */
 int export_format_parse(const char *name, enum ld_export_format *out);
 const char *export_format_name(enum ld_export_format f);
 

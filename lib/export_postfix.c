@@ -34,10 +34,8 @@ static void export_postfix_class_usage(export_ctx *x)
           "# refused, at RCPT, by a restriction class. Two tables, both "
           "read as text\n"
           "# (no postmap; \"postfix reload\" after a change):\n"
-          "#   lockdownctl export postfix-client  > " POSTFIX_CLIENT_TABLE
-          "\n"
-          "#   lockdownctl export postfix-domains > " POSTFIX_DOMAINS_TABLE
-          "\n"
+          "#   lockdownctl export postfix-client  > " POSTFIX_CLIENT_TABLE "\n"
+          "#   lockdownctl export postfix-domains > " POSTFIX_DOMAINS_TABLE "\n"
           "# In main.cf:\n"
           "#   smtpd_restriction_classes = " POSTFIX_CLASS "\n"
           "#   " POSTFIX_CLASS " = ",
