@@ -16,6 +16,11 @@
 #include "export.h"
 #include "port.h"
 
+/* The options that take a value, as ctl_args_parse() reads them. */
+static const char *const export_names[] = {
+    "ports", "family", "identity", "server"};
+#define EXPORT_NNAMES (sizeof(export_names) / sizeof(export_names[0]))
+
 typedef struct export_args {
     const char *format;
     enum ld_export_format f;
@@ -61,31 +66,74 @@ static int export_set_arg(void *ctx, size_t k, const char *val)
     return 0;
 }
 
+static bool export_takes_value(const char *a)
+{
+    size_t k;
+
+    for (k = 0; k < EXPORT_NNAMES; k++) {
+        if (a[0] == '-' && a[1] == '-' && strcmp(a + 2, export_names[k]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * --all-domains is a flag, which ctl_args_parse() (options with a value)
+ * does not know: it is taken out of argv first, into kept (argc + 1
+ * slots). A value of another option ("--identity --all-domains") stays.
+ */
+static int
+export_take_flags(int argc, char **argv, char **kept, export_args *ea)
+{
+    int i;
+    int n = 0;
+
+    for (i = 0; i < argc; i++) {
+        if (i > 0 && strcmp(argv[i], "--all-domains") == 0) {
+            ea->o.all_domains = true;
+            continue;
+        }
+        kept[n++] = argv[i];
+        if (i > 0 && export_takes_value(argv[i]) && i + 1 < argc) {
+            kept[n++] = argv[++i];
+        }
+    }
+    kept[n] = NULL;
+    return n;
+}
+
 static int export_parse_args(int argc, char **argv, export_args *ea)
 {
-    static const char *const names[] = {
-        "ports", "family", "identity", "server"};
-    const ctl_args_spec spec = {"export",
-                                names,
-                                sizeof(names) / sizeof(names[0]),
-                                false,
-                                export_set_arg};
+    const ctl_args_spec spec = {
+        "export", export_names, EXPORT_NNAMES, false, export_set_arg};
+    char **kept = NULL;
+    int n = 0;
+    int rc = -1;
 
-    if (ctl_args_parse(&spec, argc, argv, &ea->format, ea) != 0) {
+    kept = calloc((size_t)argc + 1, sizeof(*kept));
+    if (kept == NULL) {
+        fprintf(stderr, "lockdownctl: export: out of memory\n");
+        return -1;
+    }
+    n = export_take_flags(argc, argv, kept, ea);
+    rc = ctl_args_parse(&spec, n, kept, &ea->format, ea);
+    free(kept);
+    if (rc != 0) {
         return -1;
     }
     if (ea->format == NULL) {
         fprintf(stderr,
                 "lockdownctl: export: no FORMAT (postfix-client, "
-                "postfix-relay, sendmail-access, nftables, "
-                "iptables, exchange)\n");
+                "postfix-relay, postfix-domains, sendmail-access, "
+                "nftables, iptables, exchange)\n");
         return -1;
     }
     if (export_format_parse(ea->format, &ea->f) != 0) {
         fprintf(stderr,
                 "lockdownctl: export: unknown format \"%s\" (postfix-client, "
-                "postfix-relay, sendmail-access, nftables, iptables, "
-                "exchange)\n",
+                "postfix-relay, postfix-domains, sendmail-access, nftables, "
+                "iptables, exchange)\n",
                 ea->format);
         return -1;
     }

@@ -20,7 +20,8 @@ static const ctl_cmd ctl_cmds[] = {
     {"lint", cmd_lint, "", "load and validate the configuration"},
     {"export",
      cmd_export,
-     "FORMAT [--ports LIST] [--family 4|6] [--identity ID|--server NAME]",
+     "FORMAT [--all-domains] [--ports LIST] [--family 4|6] "
+     "[--identity ID|--server NAME]",
      "write the lockdown for Postfix, Sendmail, nftables, iptables or "
      "Exchange"},
 };

@@ -27,17 +27,30 @@
 /* Ranges listed per entry in the header before "and N more". */
 #define EXPORT_HEADER_RANGES 8
 
+/* Domains listed in the header before "and N more". */
+#define EXPORT_HEADER_DOMAINS 8
+
+/* What a format does with scope.domains (mail to some domains locked). */
+enum export_scope {
+    EXPORT_SCOPE_SAME,   /* unaffected: the relay policy does not change */
+    EXPORT_SCOPE_CLASS,  /* expresses it (a Postfix restriction class) */
+    EXPORT_SCOPE_NEEDS,  /* exists only for it: the domain table */
+    EXPORT_SCOPE_CANNOT, /* sees no recipient: refused, or all_domains */
+};
+
 /* Indexed by enum ld_export_format. */
 static const struct {
     const char *name;
     export_writer write;
+    enum export_scope scope;
 } export_formats[LD_EXPORT_NFORMATS] = {
-    {"postfix-client", export_postfix_client},
-    {"postfix-relay", export_postfix_relay},
-    {"sendmail-access", export_sendmail},
-    {"nftables", export_nftables},
-    {"iptables", export_iptables},
-    {"exchange", export_exchange},
+    {"postfix-client", export_postfix_client, EXPORT_SCOPE_CLASS},
+    {"postfix-relay", export_postfix_relay, EXPORT_SCOPE_SAME},
+    {"sendmail-access", export_sendmail, EXPORT_SCOPE_CANNOT},
+    {"nftables", export_nftables, EXPORT_SCOPE_CANNOT},
+    {"iptables", export_iptables, EXPORT_SCOPE_CANNOT},
+    {"exchange", export_exchange, EXPORT_SCOPE_CANNOT},
+    {"postfix-domains", export_postfix_domains, EXPORT_SCOPE_NEEDS},
 };
 
 int export_fail(export_ctx *x, int rc, const char *fmt, ...)
@@ -238,6 +251,58 @@ int export_item_specific_cmp(const void *pa, const void *pb)
         return a->entry < b->entry ? -1 : 1;
     }
     return a->range < b->range ? -1 : (a->range > b->range);
+}
+
+bool export_scoped(const export_ctx *x)
+{
+    return x->c->nscope_domains > 0 && !x->o->all_domains;
+}
+
+/*
+ * Before any writer: a format that cannot see the recipient must not
+ * quietly lock every domain (stricter than the milter: mail to the other
+ * domains refused) nor none (looser): the admin chooses with all_domains.
+ */
+static int export_scope_check(export_ctx *x)
+{
+    const char *name = export_format_name(x->f);
+
+    switch (export_formats[x->f].scope) {
+    case EXPORT_SCOPE_CANNOT:
+        if (export_scoped(x)) {
+            return export_fail(
+                x,
+                LD_EXPORT_ERR_CONFIG,
+                "export %s: scope.domains is set: the milter locks only "
+                "mail to those domains, which %s cannot express (it sees "
+                "no recipient); pass --all-domains to export as if every "
+                "domain were locked (stricter than the milter), or use "
+                "postfix-client and postfix-domains",
+                name,
+                name);
+        }
+        return 0;
+    case EXPORT_SCOPE_NEEDS:
+        if (x->o->all_domains) {
+            return export_fail(x,
+                               LD_EXPORT_ERR_USAGE,
+                               "export %s: --all-domains does not apply: "
+                               "this table lists the locked domains",
+                               name);
+        }
+        if (x->c->nscope_domains == 0) {
+            return export_fail(
+                x,
+                LD_EXPORT_ERR_CONFIG,
+                "export %s: scope.domains is empty: mail to every domain "
+                "is locked, which postfix-client alone does in "
+                "smtpd_client_restrictions",
+                name);
+        }
+        return 0;
+    default:
+        return 0;
+    }
 }
 
 /* ---- ports ---- */
@@ -444,6 +509,9 @@ static void export_header_options(export_ctx *x)
     if (x->f == LD_EXPORT_IPTABLES) {
         fputs(x->o->family == AF_INET6 ? " --family 6" : " --family 4", out);
     }
+    if (x->o->all_domains) {
+        fputs(" --all-domains", out);
+    }
     if (x->f == LD_EXPORT_EXCHANGE && x->o->identity != NULL) {
         fputs(" --identity '", out);
         export_text(out, x->o->identity);
@@ -452,6 +520,66 @@ static void export_header_options(export_ctx *x)
         fputs(" --server '", out);
         export_text(out, x->o->server);
         fputc('\'', out);
+    }
+}
+
+static void export_header_domains(export_ctx *x)
+{
+    const ld_config *c = x->c;
+    FILE *out = x->out;
+    size_t i;
+
+    if (c->nscope_domains == 0) {
+        return;
+    }
+    fputs("# Locked recipient domains (scope.domains):", out);
+    for (i = 0; i < c->nscope_domains && i < EXPORT_HEADER_DOMAINS; i++) {
+        fputs(i > 0 ? ", " : " ", out);
+        export_text(out, c->scope_domains[i]);
+    }
+    if (c->nscope_domains > EXPORT_HEADER_DOMAINS) {
+        fprintf(
+            out, " and %zu more", c->nscope_domains - EXPORT_HEADER_DOMAINS);
+    }
+    fputc('\n', out);
+    if (x->o->all_domains) {
+        fputs("# --all-domains: this output refuses outsiders whatever the "
+              "recipient, stricter\n"
+              "# than the milter, which refuses them only for the domains "
+              "above.\n",
+              out);
+    } else if (export_formats[x->f].scope == EXPORT_SCOPE_SAME) {
+        fputs("# scope.domains does not change who may relay: this table "
+              "is the same\n# without it.\n",
+              out);
+    }
+}
+
+/* The drift guard judges a verified host name, which no table here sees. */
+static void export_header_hostnames(export_ctx *x)
+{
+    const ld_config *c = x->c;
+    FILE *out = x->out;
+    bool any = false;
+    size_t i;
+
+    for (i = 0; i < c->nentries; i++) {
+        const ld_entry *e = &c->entries[i];
+
+        if (e->kind != LD_ENTRY_PROVIDER || !e->enabled || e->nhostnames == 0) {
+            continue;
+        }
+        fputs(any ? ", " : "# Milter only: the hostnames: of ", out);
+        export_text(out, e->name);
+        any = true;
+    }
+    if (any) {
+        fputs(". A verified host name of theirs\n"
+              "# outside the ranges gets refuse.drift_reply (a 4xx) from the "
+              "milter; this output\n"
+              "# sees no host names and treats such a client as any "
+              "outsider.\n",
+              out);
     }
 }
 
@@ -501,6 +629,8 @@ void export_header(export_ctx *x, const char *title)
     }
     export_cports_list(x, ", ");
     fputc('\n', out);
+    export_header_domains(x);
+    export_header_hostnames(x);
     if (export_config_monitored(c)) {
         fputs("# WARNING: the configuration is in monitor mode (globally or "
               "for an enabled\n"
@@ -549,6 +679,10 @@ int export_write(FILE *out,
     x->err = err;
     x->errlen = errlen;
     rc = export_ports_init(x);
+    if (rc != 0) {
+        goto out;
+    }
+    rc = export_scope_check(x);
     if (rc != 0) {
         goto out;
     }

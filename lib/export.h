@@ -14,6 +14,14 @@
  * Verdicts: for a client at a locked port, a format lets through exactly
  * the addresses `lockdownctl check` lets through (longest prefix wins; the
  * relay formats grant relay exactly where check allows relaying).
+ *
+ * scope.domains (mail to some domains locked, not the connection): only
+ * Postfix can say that, with a restriction class: postfix-client then
+ * writes the class's cidr table (DUNNO for listed clients, the refusal for
+ * the rest) and postfix-domains the recipient table naming the class. The
+ * other formats see no recipient: they refuse such a config unless
+ * all_domains asks for every domain to be locked. The drift guard
+ * (hostnames:) is the milter's alone; headers say so.
  * tests/export checks that with the real consuming tools.
  */
 #ifndef LOCKDOWN_EXPORT_H
@@ -34,6 +42,7 @@ enum ld_export_format {
     LD_EXPORT_NFTABLES,           /* nft -f */
     LD_EXPORT_IPTABLES,           /* iptables-restore / ip6tables-restore */
     LD_EXPORT_EXCHANGE,           /* PowerShell Set-ReceiveConnector */
+    LD_EXPORT_POSTFIX_DOMAINS,    /* regexp: for check_recipient_access */
     LD_EXPORT_NFORMATS
 };
 
@@ -66,9 +75,14 @@ typedef struct ld_export_opts {
     const char *identity;
     /* exchange: the server name; NULL: $env:COMPUTERNAME at run time. */
     const char *server;
+    /* Export as if scope.domains were empty (every recipient domain
+     * locked): stricter than the milter, for the formats that see no
+     * recipient. Without it, they refuse a config with scope.domains. */
+    bool all_domains;
 } ld_export_opts;
 
-/* "postfix-client" ... "exchange". Returns 0, or -1 for an unknown name. */
+/* "postfix-client" ... "postfix-domains". Returns 0, or -1 for an unknown name.
+ */
 int export_format_parse(const char *name, enum ld_export_format *out);
 const char *export_format_name(enum ld_export_format f);
 

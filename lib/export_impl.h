@@ -52,6 +52,11 @@ int export_sendmail(export_ctx *x);
 int export_nftables(export_ctx *x);
 int export_iptables(export_ctx *x);
 int export_exchange(export_ctx *x);
+int export_postfix_domains(export_ctx *x);
+
+/* Does this export lock mail per recipient domain (scope.domains set and
+ * not overridden by all_domains)? */
+bool export_scoped(const export_ctx *x);
 
 /* Sets x->err from fmt and returns rc. */
 int export_fail(export_ctx *x, int rc, const char *fmt, ...)

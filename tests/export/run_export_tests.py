@@ -5,7 +5,12 @@ consume each format, and against `lockdownctl check` (the differential).
   run_export_tests.py SECTION LOCKDOWNCTL EXPORT_ADDRS SRCDIR WORKDIR
 
 SECTION is one of:
-  postfix   postmap -q on both cidr tables
+  postfix   postmap -q on both cidr tables; for a config with scope.domains
+            on the class table and the postfix-domains regexp table
+  postfix-smtpd  a real, private Postfix on loopback built from the header's
+            main.cf / master.cf lines of the scope.domains tables (and of
+            --all-domains), clients presented with XCLIENT; run it inside
+            `unshare -n` (CMake does)
   sendmail  makemap hash + editmap -q, then sendmail -bt running the real
             check_relay and Relay_ok rulesets of a cf built with
             FEATURE(`access_db') over the generated access db
@@ -51,6 +56,26 @@ CONFIGS = [
 # A locked port (in every config above) and one no config locks.
 LOCKED, UNLOCKED = 25, 587
 REMOTE_RCPT = "postmaster@relay-test.invalid"
+# scope.domains: example.com, example.org, locked-only.example.net. Every
+# recipient domain below is a local domain there, so that relaying never
+# decides: the verdict is the scope's alone.
+SCOPED = "tests/export/configs/scoped.yaml"
+SCOPED_RCPTS = [
+    ("postmaster@example.com", True),
+    ("Someone@EXAMPLE.Com", True),
+    ("postmaster@example.com.", True),
+    ("postmaster@example.org", True),
+    ("postmaster@locked-only.example.net", True),
+    ("postmaster@sub.example.com", False),
+    ("postmaster@xexample.com", False),
+    ("postmaster@example.com.open.example", False),
+    ("postmaster@example.net", False),
+    ("postmaster@open.example", False),
+    ('"u@example.com"@open.example', False),
+]
+SCOPED_LOCKED_RCPT = "postmaster@example.com"
+SCOPED_OPEN_RCPT = "postmaster@open.example"
+SCOPED_OUTSIDER = "192.0.2.99"
 
 failures = []
 
@@ -184,6 +209,233 @@ def section_postfix(x):
             n = compare("%s %s (postmap)" % (name, fmt), addrs, got, want)
             print("%s %s: %d/%d addresses agree with check" %
                   (name, fmt, n, len(addrs)))
+    postfix_scoped(x, pfconf)
+
+
+def postmap_q(pfconf, table, keys):
+    """key -> value (None: no match) from postmap -q - over table."""
+    p = run(["postmap", "-c", pfconf, "-q", "-", table],
+            inp="".join(k + "\n" for k in keys), check=False)
+    if p.returncode not in (0, 1) or p.stderr.strip():
+        raise RuntimeError("postmap -q %s: exit %d: %s" % (
+            table, p.returncode, p.stderr.strip()))
+    found = {}
+    for line in p.stdout.splitlines():
+        k, _, v = line.partition("\t")
+        found[k] = v
+    return {k: found.get(k) for k in keys}
+
+
+def postfix_scoped(x, pfconf):
+    """scope.domains: the class table (DUNNO or the reply) against check
+    with a locked recipient, the regexp table against check's verdict per
+    recipient, and --all-domains against the same locked verdicts."""
+    reply_re = re.compile(r"^[45]\d\d [245]\.\d{1,3}\.\d{1,3} \S")
+    addrs = x.addresses(SCOPED, 5)
+    locked = x.check(SCOPED, addrs, LOCKED, SCOPED_LOCKED_RCPT)
+    opened = x.check(SCOPED, addrs, LOCKED, SCOPED_OPEN_RCPT)
+    for a in addrs:
+        if not opened[a][0]:
+            fail("scoped: check refuses %s for an unlocked domain: %s" %
+                 (a, opened[a][1]))
+    for fmt, opts, listed in (("postfix-client", [], "DUNNO"),
+                              ("postfix-client", ["--all-domains"], "OK")):
+        what = "scoped %s %s" % (fmt, " ".join(opts))
+        path = x.export_file("scoped.%s%s.cidr" % (fmt, "".join(opts)),
+                             SCOPED, fmt, *opts)
+        found = postmap_q(pfconf, "cidr:" + path, addrs)
+        got = {}
+        for a in addrs:
+            v = found[a]
+            if v is None or (v != listed and not reply_re.match(v)):
+                fail("%s: %s: got %r, want %s or the reply" % (what, a, v,
+                                                               listed))
+            got[a] = v == listed
+        n = compare(what + " (postmap)", addrs, got, locked)
+        print("%s: %d/%d addresses agree with check" % (what, n, len(addrs)))
+    path = x.export_file("scoped.postfix-domains.regexp", SCOPED,
+                         "postfix-domains")
+    found = postmap_q(pfconf, "regexp:" + path, [r for r, _ in SCOPED_RCPTS])
+    for rcpt, want in SCOPED_RCPTS:
+        v = found[rcpt]
+        if v not in (None, "lockdown_locked"):
+            fail("scoped postfix-domains: %s: unexpected action %r" % (rcpt,
+                                                                       v))
+        c = x.check(SCOPED, [SCOPED_OUTSIDER], LOCKED, rcpt)[SCOPED_OUTSIDER]
+        if c[0] == want:
+            fail("scoped: check for %s: %s, want %s (the test's list is "
+                 "wrong)" % (rcpt, c[1], "refused" if want else "allowed"))
+        if (v is not None) != want:
+            fail("scoped postfix-domains (postmap): %s: got %s, want %s "
+                 "(check: %s)" % (rcpt, "locked" if v else "not locked",
+                                  "locked" if want else "not locked", c[1]))
+    print("scoped postfix-domains: %d recipients checked" % len(SCOPED_RCPTS))
+
+
+# ---------------------------------------------------------- postfix-smtpd
+
+PF_LOCKED_PORT, PF_ALL_PORT = 10025, 10027
+
+
+def pf_sh(x, script, *args):
+    """Run bash with tests/lib/postfix.sh sourced."""
+    lib = os.path.join(x.src, "tests", "lib", "postfix.sh")
+    return run(["bash", "-c", '. "$0" && ' + script, lib] + list(args))
+
+
+def header_lines(text, start):
+    """The header's instruction beginning with start ("#   name = ..."),
+    with its continuation lines ("#       more"), as one line."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("#   " + start) or \
+                line.startswith("#     " + start):
+            out = line[1:].strip()
+            for more in lines[i + 1:]:
+                if not more.startswith("#       "):
+                    break
+                out += " " + more[1:].strip()
+            return out
+    raise RuntimeError("no %r line in the header:\n%s" % (start, text))
+
+
+class Smtp:
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.f = self.s.makefile("rb")
+
+    def reply(self):
+        lines = []
+        while True:
+            line = self.f.readline().decode("utf-8", "replace")
+            if not line:
+                raise RuntimeError("connection closed after %r" % lines)
+            lines.append(line.rstrip("\r\n"))
+            if len(line) < 4 or line[3] != "-":
+                return lines[-1]
+
+    def cmd(self, text):
+        self.s.sendall(text.encode() + b"\r\n")
+        return self.reply()
+
+    def close(self):
+        try:
+            self.cmd("QUIT")
+        except (OSError, RuntimeError):
+            pass
+        self.s.close()
+
+
+def smtp_rcpts(port, addr, rcpts):
+    """rcpt -> the reply to RCPT, for a client presented as addr."""
+    c = Smtp(port)
+    try:
+        steps = [("banner", c.reply()), ("ehlo", c.cmd("EHLO client.test"))]
+        xaddr = "IPV6:" + addr if ":" in addr else addr
+        steps.append(("xclient", c.cmd("XCLIENT ADDR=%s NAME=[UNAVAILABLE]"
+                                       % xaddr)))
+        steps.append(("ehlo2", c.cmd("EHLO client.test")))
+        steps.append(("mail", c.cmd("MAIL FROM:<sender@client.test>")))
+        for name, r in steps:
+            if not r.startswith("2"):
+                raise RuntimeError("%s from %s: %r" % (name, addr, r))
+        return {r: c.cmd("RCPT TO:<%s>" % r) for r in rcpts}
+    finally:
+        c.close()
+
+
+def section_postfix_smtpd(x):
+    """The scope.domains tables in a real Postfix, set up from the lines the
+    headers give (paths moved to the work directory): an outsider's RCPT to
+    a locked domain gets the milter's reply, to another domain 250; a
+    provider or trusted client gets 250 for both; with --all-domains the
+    outsider is refused for every domain. check is the oracle. (IPv6 on:
+    XCLIENT refuses an IPv6 ADDR otherwise; Postfix still listens on
+    127.0.0.1 only.)"""
+    in_netns_or_skip()
+    run(["ip", "link", "set", "lo", "up"])
+    pfdir = os.path.join(x.work, "pf")
+    cidr = x.export_file("lockdown-client.cidr", SCOPED, "postfix-client")
+    regexp = x.export_file("lockdown-domains.regexp", SCOPED,
+                           "postfix-domains")
+    allcidr = x.export_file("lockdown-client-all.cidr", SCOPED,
+                            "postfix-client", "--all-domains")
+    with open(cidr) as f:
+        head = f.read()
+    with open(regexp) as f:
+        if header_lines(f.read(), "smtpd_restriction_classes") != \
+                header_lines(head, "smtpd_restriction_classes"):
+            fail("postfix-domains and postfix-client headers differ")
+    with open(allcidr) as f:
+        allhead = f.read()
+
+    def local(line):
+        return line.replace("/etc/postfix/lockdown-client.cidr", cidr) \
+                   .replace("/etc/postfix/lockdown-domains.regexp", regexp)
+
+    classes = local(header_lines(head, "smtpd_restriction_classes"))
+    klass = local(header_lines(head, "lockdown_locked = "))
+    rcpt_o = local(header_lines(head, "-o smtpd_recipient_restrictions="))
+    all_o = header_lines(allhead, "-o smtpd_client_restrictions=").replace(
+        "/etc/postfix/lockdown-client.cidr", allcidr)
+    print("main.cf: %s\nmain.cf: %s\nmaster.cf: %s\nmaster.cf (all): %s" %
+          (classes, klass, rcpt_o, all_o))
+    pf_sh(x, 'pf_stop "$1"; pf_init "$1" 10024 && '
+          'pf_listen "$1" "$2" -o "$3" && pf_listen "$1" "$4" -o "$5" && '
+          'pf_set "$1" "$6" "$7" "inet_protocols = all" && pf_start "$1"',
+          pfdir, str(PF_LOCKED_PORT), rcpt_o[len("-o "):],
+          str(PF_ALL_PORT), all_o[len("-o "):], classes, klass)
+    try:
+        postfix_smtpd_probe(x)
+    finally:
+        pf_sh(x, 'pf_stop "$1"', pfdir)
+
+
+def postfix_smtpd_probe(x):
+    clients = [
+        (SCOPED_OUTSIDER, False),      # in no entry
+        ("2001:db8:1::25", False),     # in no entry, IPv6
+        ("199.89.0.10", True),         # provider mailroute
+        ("64.18.15.255", True),        # provider postini, last address
+        ("10.1.2.3", True),            # trusted lan
+        ("2001:db8:ab00::1", True),    # trusted v6-office
+        ("199.89.8.0", False),         # just past mailroute
+    ]
+    rcpts = [r for r, _ in SCOPED_RCPTS if '"' not in r]
+    reply = None
+    for addr, listed in clients:
+        got = smtp_rcpts(PF_LOCKED_PORT, addr, rcpts)
+        for rcpt, locked in SCOPED_RCPTS:
+            if rcpt not in got:
+                continue
+            want_ok = listed or not locked
+            c = x.check(SCOPED, [addr], LOCKED, rcpt)[addr]
+            if c[0] != want_ok:
+                fail("smtpd: check %s --rcpt %s: %s, want %s (the test's "
+                     "list is wrong)" % (addr, rcpt, c[1],
+                                         "allow" if want_ok else "refuse"))
+            r = got[rcpt]
+            if r.startswith("250") != want_ok:
+                fail("smtpd: %s RCPT %s: %r, want %s (check: %s)" % (
+                    addr, rcpt, r, "250" if want_ok else "the refusal",
+                    c[1]))
+            if not want_ok:
+                reply = r
+        allgot = smtp_rcpts(PF_ALL_PORT, addr, [SCOPED_OPEN_RCPT,
+                                                SCOPED_LOCKED_RCPT])
+        for rcpt, r in allgot.items():
+            if r.startswith("250") != listed:
+                fail("smtpd --all-domains: %s RCPT %s: %r, want %s" % (
+                    addr, rcpt, r, "250" if listed else "the refusal"))
+    # The refusal is refuse.reply's code, status and text; Postfix puts
+    # "<name[addr]>: Client host rejected: " before an access table's text.
+    want = re.compile(r"^550 5\.7\.1 <[^>]*>: Client host rejected: "
+                      r"Mail for this domain must arrive through the filter$")
+    if reply is None or not want.match(reply):
+        fail("smtpd: refusal %r, want refuse.reply (%s)" % (reply,
+                                                           want.pattern))
+    print("postfix-smtpd: %d clients x %d recipients, and --all-domains" %
+          (len(clients), len(rcpts)))
 
 
 # --------------------------------------------------------------- sendmail
@@ -878,6 +1130,28 @@ def section_cli(x):
         ([shipped, "exchange", "--server", "A", "--identity", "B"], 64, ""),
         ([shipped, "exchange", "--identity", "caf\u00e9"], 64, ""),
         ([shipped, "nftables", "-x"], 64, ""),
+        # scope.domains: only postfix can say it; the rest refuse, or lock
+        # every domain with --all-domains.
+        ([SCOPED, "postfix-client"], 0, "\tDUNNO\n"),
+        ([SCOPED, "postfix-client", "--all-domains"], 0, "\tOK\n"),
+        ([SCOPED, "postfix-domains"], 0, "\tlockdown_locked\n"),
+        ([SCOPED, "postfix-relay"], 0, "199.89.0.0/21\tOK"),
+        ([SCOPED, "postfix-domains", "--all-domains"], 64, ""),
+        ([shipped, "postfix-domains"], 78, ""),
+        ([SCOPED, "sendmail-access"], 78, ""),
+        ([SCOPED, "nftables"], 78, ""),
+        ([SCOPED, "iptables"], 78, ""),
+        ([SCOPED, "exchange"], 78, ""),
+        ([SCOPED, "sendmail-access", "--all-domains"], 0,
+         "Connect:199.89.7\tRELAY"),
+        ([SCOPED, "nftables", "--all-domains"], 0, "counter drop"),
+        ([SCOPED, "--all-domains", "iptables", "--family", "6"], 0,
+         "-s 2001:db8:ab00::/40 -j RETURN"),
+        ([SCOPED, "exchange", "--all-domains"], 0, "'199.89.0.0/21'"),
+        ([shipped, "nftables", "--all-domains"], 0, "counter drop"),
+        # A value that looks like the flag stays a value.
+        ([shipped, "exchange", "--identity", "--all-domains"], 0,
+         "-Identity '--all-domains'"),
         (["tests/export/configs/no-such.yaml", "nftables"], 78, ""),
     ]
     for args, code, want in rows:
@@ -894,6 +1168,11 @@ def section_cli(x):
                                                               len(p.stdout)))
         if code != 0 and not p.stderr.strip():
             fail("%s: failed without a message" % what)
+        if code == 78 and cfg == SCOPED and not (
+                "scope.domains" in p.stderr and
+                "--all-domains" in p.stderr):
+            fail("%s: the refusal does not name scope.domains and "
+                 "--all-domains: %r" % (what, p.stderr.strip()))
     # Reproducible: no time stamp, the same bytes twice.
     for fmt in ("postfix-client", "sendmail-access", "nftables", "exchange"):
         a = x.export(shipped, fmt)
@@ -928,6 +1207,7 @@ def main():
                                                                section)))
     sections = {
         "postfix": section_postfix,
+        "postfix-smtpd": section_postfix_smtpd,
         "sendmail": section_sendmail,
         "nftables": section_nftables,
         "iptables": section_iptables,
@@ -937,7 +1217,8 @@ def main():
     if section not in sections:
         print("unknown section %r" % section, file=sys.stderr)
         return 64
-    if section in ("nftables", "iptables", "sendmail") and os.geteuid() != 0:
+    if section in ("nftables", "iptables", "sendmail", "postfix-smtpd") and \
+            os.geteuid() != 0:
         print("skip: %s needs root" % section)
         return SKIP
     t0 = time.time()

@@ -20,6 +20,9 @@
 #   trusted v6-lab: 2001:db8:ab12::/47
 #   trusted v6-range: 2001:db8:ffff::10-2001:db8:ffff::3f
 # Locked ports (scope.ports): 25, 2525
+# Milter only: the hostnames: of mailroute. A verified host name of theirs
+# outside the ranges gets refuse.drift_reply (a 4xx) from the milter; this output
+# sees no host names and treats such a client as any outsider.
 #
 # Run in the Exchange Management Shell. -RemoteIPRanges replaces the connector's
 # whole list. Exchange hands each connection to the connector on that address

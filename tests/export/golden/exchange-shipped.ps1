@@ -8,6 +8,9 @@
 #   trusted loopback, relay: 127.0.0.0/8, ::1
 # Not included (disabled profiles): postini, arrowmail
 # Locked ports (scope.ports): 25
+# Milter only: the hostnames: of mailroute. A verified host name of theirs
+# outside the ranges gets refuse.drift_reply (a 4xx) from the milter; this output
+# sees no host names and treats such a client as any outsider.
 #
 # Run in the Exchange Management Shell. -RemoteIPRanges replaces the connector's
 # whole list. Exchange hands each connection to the connector on that address

@@ -11,6 +11,9 @@
 #   trusted odd-range, relay: 130.0.0.1-131.255.255.254
 # Not included (disabled profiles): postini, arrowmail
 # Locked ports (scope.ports): 25
+# Milter only: the hostnames: of mailroute. A verified host name of theirs
+# outside the ranges gets refuse.drift_reply (a 4xx) from the milter; this output
+# sees no host names and treats such a client as any outsider.
 #
 # Run in the Exchange Management Shell. -RemoteIPRanges replaces the connector's
 # whole list. Exchange hands each connection to the connector on that address
