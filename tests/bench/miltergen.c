@@ -1404,8 +1404,8 @@ int main(int argc, char **argv)
     stats *total = NULL;
     phase warm;
     phase run;
-    server_sample s0;
-    server_sample s1;
+    server_sample s0 = {0};
+    server_sample s1 = {0};
     uint64_t idle_errors = 0;
     uint64_t idle_dropped = 0;
     uint64_t errors = 0;
