@@ -2,10 +2,10 @@
  * reload.h - the signal thread: SIGUSR1 reloads the configuration, SIGUSR2
  * writes the counters to the log.
  *
- * libmilter's own signal thread takes SIGHUP, SIGTERM and SIGINT (and stops
- * the milter on each of them), so reload uses SIGUSR1. All these signals
- * must be blocked in every thread (reload_block_signals() before the first
- * thread is created) and are taken with sigwait() only.
+ * SIGHUP stops libmilter, so reload uses SIGUSR1. The main thread takes
+ * SIGHUP, SIGTERM and SIGINT itself and stops the daemon (daemon.c). All
+ * these signals must be blocked in every thread (reload_block_signals()
+ * before the first thread is created) and are taken with sigwait() only.
  */
 #ifndef LOCKDOWN_MILTER_RELOAD_H
 #define LOCKDOWN_MILTER_RELOAD_H

@@ -111,6 +111,9 @@ if [ "$COMPETE" = 1 ]; then
     COMPETE_PIDS+=($!)
     timeout "$c_secs" sh -c 'while :; do dd if=/dev/zero of="$1" bs=1M count=16 conv=fsync 2>/dev/null; done' sh "$H_DIR/compete.tmp" &
     COMPETE_PIDS+=($!)
+    # timeout(1) passes a TERM on to its loop; a KILL would leave the loop
+    # spinning, so TERM them before the cleanup's KILL.
+    h_on_exit "kill -TERM ${COMPETE_PIDS[*]} 2>/dev/null"
     for p in "${COMPETE_PIDS[@]}"; do h_bg "$p"; done
 fi
 
