@@ -24,11 +24,23 @@
 #include "policy.h"
 #include "stats.h"
 
+/* The client as the MTA gave it at connect, kept raw: it is formatted for
+ * the log only when a line names it (conn_peer()), which "log: refusals"
+ * saves for every client let through. */
+typedef struct peer_src {
+    char host[MACRO_LOG_MAX + 2]; /* cut one past what the log keeps */
+    ld_addr addr;
+    bool have_addr;
+    int family; /* of the socket address, -1: none */
+} peer_src;
+
 typedef struct conn {
     conf *conf;      /* reference held until xxfi_close */
     ld_session sess; /* filled by policy_connect() */
     bool negotiated; /* xxfi_negotiate chose the stages for this config */
     int port;        /* local port from {daemon_port}, -1 unknown */
+    peer_src src;
+    bool peer_ready; /* peer is src formatted */
     log_peer peer;
     char name[MACRO_LOG_BUF]; /* verified host name, sanitized; "" none */
     /* The client certificate as the MTA described it at MAIL, sanitized
@@ -79,6 +91,7 @@ static conn *conn_new(void)
     c->sess.entry = -1;
     snprintf(c->peer.host, sizeof(c->peer.host), "unknown");
     snprintf(c->peer.addr, sizeof(c->peer.addr), "unknown");
+    c->peer_ready = true;
     return c;
 }
 
@@ -91,27 +104,49 @@ static void conn_free(conn *c)
     free(c);
 }
 
-static void peer_fill(log_peer *peer,
+static void peer_keep(peer_src *src,
                       const char *hostname,
                       const struct sockaddr *sa,
                       const ld_addr *a)
 {
+    snprintf(src->host,
+             sizeof(src->host),
+             "%s",
+             hostname != NULL && hostname[0] != '\0' ? hostname : "unknown");
+    src->have_addr = a != NULL;
+    if (a != NULL) {
+        src->addr = *a;
+    }
+    src->family = sa != NULL ? (int)sa->sa_family : -1;
+}
+
+static void peer_format(const peer_src *src, log_peer *peer)
+{
     char buf[LD_ADDRSTRLEN];
 
-    macro_sanitize(hostname != NULL && hostname[0] != '\0' ? hostname
-                                                           : "unknown",
-                   peer->host,
-                   sizeof(peer->host));
-    if (a != NULL && addr_format(a, buf, sizeof(buf)) != NULL) {
+    macro_sanitize(src->host, peer->host, sizeof(peer->host));
+    if (src->have_addr && addr_format(&src->addr, buf, sizeof(buf)) != NULL) {
         macro_sanitize(buf, peer->addr, sizeof(peer->addr));
-    } else if (sa == NULL) {
+    } else if (src->family < 0) {
         snprintf(peer->addr, sizeof(peer->addr), "unknown");
-    } else if (sa->sa_family == AF_UNIX) {
+    } else if (src->family == AF_UNIX) {
         snprintf(peer->addr, sizeof(peer->addr), "unix");
     } else {
-        snprintf(
-            peer->addr, sizeof(peer->addr), "family-%d", (int)sa->sa_family);
+        snprintf(peer->addr, sizeof(peer->addr), "family-%d", src->family);
     }
+}
+
+/* The client as logged, formatted on first use. */
+static const log_peer *conn_peer(conn *c)
+{
+    if (c == NULL) {
+        return NULL;
+    }
+    if (!c->peer_ready) {
+        peer_format(&c->src, &c->peer);
+        c->peer_ready = true;
+    }
+    return &c->peer;
 }
 
 static stats_row *conn_row(const conn *c, const ld_verdict *v)
@@ -145,7 +180,7 @@ static const char *entry_name(const ld_config *cfg, int idx)
 }
 
 /* The one line per decision. user and rcpt are raw MTA values or NULL. */
-static void conn_log(const conn *c,
+static void conn_log(conn *c,
                      const log_peer *peer,
                      const ld_verdict *v,
                      const char *user,
@@ -177,6 +212,9 @@ static void conn_log(const conn *c,
      * before any formatting, which is what that mode saves. */
     if (!refusal && cfg != NULL && cfg->log == LD_LOG_REFUSALS) {
         return;
+    }
+    if (peer == NULL) {
+        peer = conn_peer(c);
     }
     if (port > 0) {
         snprintf(portbuf, sizeof(portbuf), "%d", port);
@@ -248,7 +286,7 @@ static void conn_log(const conn *c,
 }
 
 /* Tell libmilter the verdict, with the configured reply for refusals. */
-static sfsistat conn_answer(SMFICTX *ctx, const conn *c, const ld_verdict *v)
+static sfsistat conn_answer(SMFICTX *ctx, conn *c, const ld_verdict *v)
 {
     char rcode[sizeof(v->reply->rcode)];
     char xcode[sizeof(v->reply->xcode)];
@@ -280,7 +318,7 @@ static sfsistat conn_answer(SMFICTX *ctx, const conn *c, const ld_verdict *v)
     if (smfi_setreply(ctx, rcode, xcode[0] != '\0' ? xcode : NULL, text) !=
         MI_SUCCESS) {
         log_msg(LOG_WARNING,
-                c != NULL ? &c->peer : NULL,
+                conn_peer(c),
                 "smfi_setreply refused \"%s %s\": the MTA uses its own "
                 "reply text",
                 rcode,
@@ -290,7 +328,7 @@ static sfsistat conn_answer(SMFICTX *ctx, const conn *c, const ld_verdict *v)
 }
 
 static sfsistat conn_internal(SMFICTX *ctx,
-                              const conn *c,
+                              conn *c,
                               const log_peer *peer,
                               enum ld_stage stage,
                               const char *why)
@@ -298,6 +336,9 @@ static sfsistat conn_internal(SMFICTX *ctx,
     ld_verdict v;
 
     policy_internal(&v, stage);
+    if (peer == NULL) {
+        peer = conn_peer(c);
+    }
     log_msg(LOG_ERR, peer, "internal error at %s: %s", stage_name[stage], why);
     conn_log(c, peer, &v, NULL, NULL);
     stats_count(stats_row_reason(LD_REASON_INTERNAL_ERROR), &v);
@@ -305,16 +346,16 @@ static sfsistat conn_internal(SMFICTX *ctx,
 }
 
 static sfsistat conn_decide(SMFICTX *ctx,
-                            const conn *c,
+                            conn *c,
                             const ld_verdict *v,
                             const char *user,
                             const char *rcpt)
 {
     if (v->reason == LD_REASON_INTERNAL_ERROR) {
         return conn_internal(
-            ctx, c, &c->peer, v->stage, "policy found no usable state");
+            ctx, c, NULL, v->stage, "policy found no usable state");
     }
-    conn_log(c, &c->peer, v, user, rcpt);
+    conn_log(c, NULL, v, user, rcpt);
     stats_count(conn_row(c, v), v);
     return conn_answer(ctx, c, v);
 }
@@ -430,7 +471,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx,
     return SMFIS_CONTINUE;
 }
 
-static int conn_port(SMFICTX *ctx, const conn *c)
+static int conn_port(SMFICTX *ctx, conn *c)
 {
     const char *text = smfi_getsymval(ctx, sym_daemon_port);
     char tmp[MACRO_LOG_BUF];
@@ -442,14 +483,14 @@ static int conn_port(SMFICTX *ctx, const conn *c)
     case MACRO_PORT_MISSING:
         if (!atomic_flag_test_and_set(&warned_no_port)) {
             log_msg(LOG_WARNING,
-                    &c->peer,
+                    conn_peer(c),
                     "the MTA sent no {daemon_port}: the local port is "
                     "unknown and judged as locked (logged once)");
         }
         break;
     case MACRO_PORT_INVALID:
         log_msg(LOG_WARNING,
-                &c->peer,
+                conn_peer(c),
                 "invalid {daemon_port} \"%s\": the local port is unknown "
                 "and judged as locked",
                 macro_sanitize_quoted(text, tmp, sizeof(tmp)));
@@ -461,6 +502,7 @@ static int conn_port(SMFICTX *ctx, const conn *c)
 static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
     conn *c = smfi_getpriv(ctx);
+    peer_src src;
     log_peer peer;
     ld_addr addr;
     bool have_addr = false;
@@ -469,18 +511,20 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 
     memset(&addr, 0, sizeof(addr));
     have_addr = addr_from_sockaddr(hostaddr, &addr) == 0;
-    peer_fill(&peer, hostname, hostaddr, have_addr ? &addr : NULL);
+    peer_keep(&src, hostname, hostaddr, have_addr ? &addr : NULL);
     if (c == NULL) {
         /* No negotiate for this connection (a connection reused after
          * SMFIC_QUIT_NC): the stages are whatever an earlier config
          * asked for. */
         c = conn_new();
         if (c == NULL) {
+            peer_format(&src, &peer);
             return conn_internal(
                 ctx, NULL, &peer, LD_STAGE_CONNECT, "out of memory");
         }
         if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
             conn_free(c);
+            peer_format(&src, &peer);
             return conn_internal(ctx,
                                  NULL,
                                  &peer,
@@ -492,13 +536,14 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
         memset(&c->sess, 0, sizeof(c->sess));
         c->sess.entry = -1;
     }
-    c->peer = peer;
+    c->src = src;
+    c->peer_ready = false;
     if (c->conf == NULL) {
         c->conf = conf_acquire();
     }
     if (c->conf == NULL) {
         return conn_internal(
-            ctx, c, &c->peer, LD_STAGE_CONNECT, "no configuration loaded");
+            ctx, c, NULL, LD_STAGE_CONNECT, "no configuration loaded");
     }
     c->port = conn_port(ctx, c);
     facts.addr = have_addr ? &addr : NULL;
@@ -528,11 +573,8 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 
     (void)argv;
     if (c == NULL || c->conf == NULL || !c->sess.connected) {
-        return conn_internal(ctx,
-                             c,
-                             c != NULL ? &c->peer : NULL,
-                             LD_STAGE_MAIL,
-                             "no connection state");
+        return conn_internal(
+            ctx, c, conn_peer(c), LD_STAGE_MAIL, "no connection state");
     }
     auth = smfi_getsymval(ctx, sym_auth_authen);
     subject = smfi_getsymval(ctx, sym_cert_subject);
@@ -564,11 +606,8 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     ld_verdict v;
 
     if (c == NULL || c->conf == NULL || !c->sess.connected) {
-        return conn_internal(ctx,
-                             c,
-                             c != NULL ? &c->peer : NULL,
-                             LD_STAGE_RCPT,
-                             "no connection state");
+        return conn_internal(
+            ctx, c, conn_peer(c), LD_STAGE_RCPT, "no connection state");
     }
     mailer = smfi_getsymval(ctx, sym_rcpt_mailer);
     d = policy_rcpt_domain(rcpt, domain, sizeof(domain));
