@@ -583,6 +583,44 @@ static void export_header_hostnames(export_ctx *x)
     }
 }
 
+/* Certificate identity is judged at MAIL on what the MTA verified, which
+ * no table or firewall here sees. */
+static void export_header_tls(export_ctx *x)
+{
+    const ld_config *c = x->c;
+    FILE *out = x->out;
+    bool any = false;
+    bool required = false;
+    size_t i;
+
+    for (i = 0; i < c->nentries; i++) {
+        const ld_entry *e = &c->entries[i];
+
+        if (e->kind != LD_ENTRY_PROVIDER || !e->enabled || e->ntls_names == 0) {
+            continue;
+        }
+        fputs(any ? ", "
+                  : "# Milter only: the certificate identity (tls_names:) of ",
+              out);
+        export_text(out, e->name);
+        required = required || e->tls_required;
+        any = true;
+    }
+    if (!any) {
+        return;
+    }
+    fputs(".\n# The milter accepts their verified client certificates from "
+          "any address; this\n"
+          "# output sees no certificates and judges by address alone.\n",
+          out);
+    if (required) {
+        fputs("# tls_required: the milter also refuses those ranges without "
+              "the certificate;\n"
+              "# this output lets the ranges through.\n",
+              out);
+    }
+}
+
 void export_header(export_ctx *x, const char *title)
 {
     const ld_config *c = x->c;
@@ -631,6 +669,7 @@ void export_header(export_ctx *x, const char *title)
     fputc('\n', out);
     export_header_domains(x);
     export_header_hostnames(x);
+    export_header_tls(x);
     if (export_config_monitored(c)) {
         fputs("# WARNING: the configuration is in monitor mode (globally or "
               "for an enabled\n"

@@ -43,6 +43,8 @@ static const testutil_profile test_profiles[] = {
             "source: test\n"
             "ranges: [203.0.113.0/24]\n"
             "hostnames: [\"*.mon.example\"]\n"
+            "tls_names: [mx.mon.example]\n"
+            "tls_required: true\n"
             "mode: monitor\n"},
     /* clang-format on */
 };
@@ -624,6 +626,17 @@ static const out_row out_rows[] = {
     {"permon", LD_EXPORT_POSTFIX_CLIENT, O_NONE, 0,
      {"# Milter only: the hostnames: of mon. A verified host name"},
      {NULL}},
+    /* Certificate identity is named as the milter's alone. */
+    {"permon", LD_EXPORT_POSTFIX_CLIENT, O_NONE, 0,
+     {"# Milter only: the certificate identity (tls_names:) of mon.\n",
+      "# tls_required: the milter also refuses those ranges without the "
+      "certificate;\n"},
+     {NULL}},
+    {"permon", LD_EXPORT_NFTABLES, O_NONE, 0,
+     {"# Milter only: the certificate identity (tls_names:) of mon.\n"},
+     {NULL}},
+    {"base", LD_EXPORT_POSTFIX_CLIENT, O_NONE, 0, {"# Locked ports"},
+     {"tls_names"}},
     /* scope.domains: a restriction class; DUNNO, never OK, in it. */
     {"scoped", LD_EXPORT_POSTFIX_CLIENT, O_NONE, 0,
      {"lockdown_locked (who may send to the locked domains)\n",
