@@ -17,7 +17,13 @@
  *    characters whose "%%" undo to the input's '%', others mapped to ' '.
  *  - macro_rcpt_domain: "" for the local mailer, otherwise exactly
  *    policy_rcpt_domain().
+ *  - macro_verified_name: the name itself or NULL; NULL for an empty
+ *    name, for Postfix's "unknown", and whenever {client_resolve} is
+ *    there and not exactly "OK".
+ *  - macro_tls_name: with {verify} present, {cn_subject} only when it is
+ *    exactly "OK"; without, {cert_subject}; never an empty name.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,12 +211,36 @@ out:
     free(buf);
 }
 
+static void check_names(const char *a, const char *b, const char *c)
+{
+    const char *got = macro_verified_name(a, b);
+    bool verified = a != NULL && a[0] != '\0' &&
+                    (b != NULL ? strcmp(b, "OK") == 0
+                               : strcmp(a, "unknown") != 0);
+
+    FUZZ_CHECK(got == (verified ? a : NULL),
+               "macro_verified_name(\"%s\", \"%s\") gave %s",
+               a != NULL ? a : "(null)",
+               b != NULL ? b : "(null)",
+               got != NULL ? got : "NULL");
+    got = macro_tls_name(a, b, c);
+    if (b != NULL) {
+        const char *want =
+            strcmp(b, "OK") == 0 && c != NULL && c[0] != '\0' ? c : NULL;
+
+        FUZZ_CHECK(got == want, "macro_tls_name with {verify} \"%s\"", b);
+    } else {
+        FUZZ_CHECK(got == (a != NULL && a[0] != '\0' ? a : NULL),
+                   "macro_tls_name without {verify}");
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_reader r = {data, size};
     uint8_t sel = fuzz_u8(&r);
     size_t outlen = (size_t)fuzz_u8(&r) * 4 + 1;
-    char *text = NULL, *mailer = NULL;
+    char *text = NULL, *mailer = NULL, *third = NULL;
 
     if (size > 4096) {
         return 0;
@@ -232,6 +262,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 3:
         check_reply(text, outlen);
         break;
+    case 4:
+        /* Bit 6: a missing second macro ({client_resolve}, {verify}). */
+        if ((sel & 0x40) == 0) {
+            mailer = fuzz_string(&r, 32);
+        }
+        third = fuzz_string(&r, 512);
+        check_names(text, mailer, third);
+        break;
     default:
         if ((sel & 0x40) == 0) {
             mailer = fuzz_string(&r, 32);
@@ -239,6 +277,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_rcpt(text, mailer, outlen);
         break;
     }
+    free(third);
     free(mailer);
     free(text);
     return 0;
