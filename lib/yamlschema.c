@@ -15,23 +15,14 @@
 
 /* ---------------------------------------------------------------- errors */
 
-static void ys_verror(char *err,
-                      size_t errlen,
-                      const char *file,
-                      unsigned line,
-                      unsigned col,
-                      const char *path,
-                      const char *fmt,
-                      va_list ap) __attribute__((format(printf, 7, 0)));
-
-static void ys_verror(char *err,
-                      size_t errlen,
-                      const char *file,
-                      unsigned line,
-                      unsigned col,
-                      const char *path,
-                      const char *fmt,
-                      va_list ap)
+void ys_verror(char *err,
+               size_t errlen,
+               const char *file,
+               unsigned line,
+               unsigned col,
+               const char *path,
+               const char *fmt,
+               va_list ap)
 {
     int w = 0;
     size_t used = 0;
