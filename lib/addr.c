@@ -398,22 +398,33 @@ addr_parse_subject(const subject *s, ld_addr *out, char *err, size_t errlen)
     return 0;
 }
 
+/* What addr_parse() and range_parse() do first: clear err, refuse a missing
+ * text or result, and measure the text (at most TEXT_MAX + 1). */
+static int parse_start(
+    const char *text, bool have_out, size_t *n, char *err, size_t errlen)
+{
+    if (err != NULL && errlen > 0) {
+        err[0] = '\0';
+    }
+    if (text == NULL || !have_out) {
+        subject none = {"", 0, NULL, 0};
+
+        error_set(err, errlen, &none, "no address given");
+        return -1;
+    }
+    *n = strnlen(text, TEXT_MAX + 1);
+    return 0;
+}
+
 int addr_parse(const char *text, ld_addr *out, char *err, size_t errlen)
 {
     subject s = {text, 0, NULL, 0};
     ld_addr a;
     size_t n = 0;
 
-    if (err != NULL && errlen > 0) {
-        err[0] = '\0';
-    }
-    if (text == NULL || out == NULL) {
-        subject none = {"", 0, NULL, 0};
-
-        error_set(err, errlen, &none, "no address given");
+    if (parse_start(text, out != NULL, &n, err, errlen) != 0) {
         return -1;
     }
-    n = strnlen(text, TEXT_MAX + 1);
     s.partlen = n;
     if (n > 0 && n <= TEXT_MAX &&
         (is_space(text[0]) || is_space(text[n - 1]))) {
@@ -684,16 +695,9 @@ int range_parse(const char *text, ld_range *out, char *err, size_t errlen)
     size_t nslash = 0;
     ld_addr a;
 
-    if (err != NULL && errlen > 0) {
-        err[0] = '\0';
-    }
-    if (text == NULL || out == NULL) {
-        subject none = {"", 0, NULL, 0};
-
-        error_set(err, errlen, &none, "no address given");
+    if (parse_start(text, out != NULL, &n, err, errlen) != 0) {
         return -1;
     }
-    n = strnlen(text, TEXT_MAX + 1);
     s.partlen = n;
     if (n == 0) {
         error_set(err, errlen, &s, "empty address");

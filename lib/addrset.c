@@ -560,11 +560,42 @@ static bool firstlevel_bucket(const firstlevel *ix, uint64_t key, size_t *k)
 
 /* ---- build ------------------------------------------------------------- */
 
+/* Pass one: how many intervals there are and where the first starts and
+ * the last ends, to size the table; nothing is written. */
+static void sweep_count(const addrset_builder *b, unsigned width, sink *k)
+{
+    firstlevel none;
+
+    memset(&none, 0, sizeof(none));
+    memset(k, 0, sizeof(*k));
+    k->width = width;
+    k->ix = &none;
+    sweep_run(b, k);
+    k->ix = NULL;
+}
+
+/* Pass two: the intervals into the table of the family (t4 or t6). */
+static void sweep_fill(const addrset_builder *b,
+                       unsigned width,
+                       table4 *t4,
+                       table6 *t6,
+                       firstlevel *ix)
+{
+    sink k;
+
+    memset(&k, 0, sizeof(k));
+    k.width = width;
+    k.fill = true;
+    k.t4 = t4;
+    k.t6 = t6;
+    k.ix = ix;
+    sweep_run(b, &k);
+}
+
 static int build_v4(addrset_builder *b, table4 *t)
 {
     uint64_t *tmp = NULL;
     sink k;
-    firstlevel none;
     size_t nidx = 0;
     size_t hibytes = 0;
     uint8_t *p = NULL;
@@ -580,11 +611,7 @@ static int build_v4(addrset_builder *b, table4 *t)
     radix_sort64(b->v4, tmp, b->n4);
     free(tmp);
 
-    memset(&none, 0, sizeof(none));
-    memset(&k, 0, sizeof(k));
-    k.width = 32;
-    k.ix = &none;
-    sweep_run(b, &k);
+    sweep_count(b, 32, &k);
 
     t->n = k.n;
     firstlevel_plan(
@@ -613,19 +640,13 @@ static int build_v4(addrset_builder *b, table4 *t)
     p += t->n * hibytes;
     t->tag = (uint16_t *)(void *)p;
 
-    memset(&k, 0, sizeof(k));
-    k.width = 32;
-    k.fill = true;
-    k.t4 = t;
-    k.ix = &t->ix;
-    sweep_run(b, &k);
+    sweep_fill(b, 32, t, NULL, &t->ix);
     return 0;
 }
 
 static int build_v6(addrset_builder *b, table6 *t)
 {
     sink k;
-    firstlevel none;
     size_t nidx = 0;
     size_t halves = 0;
     uint8_t *p = NULL;
@@ -636,11 +657,7 @@ static int build_v6(addrset_builder *b, table6 *t)
     }
     qsort(b->v6, b->n6, sizeof(*b->v6), v6entry_cmp);
 
-    memset(&none, 0, sizeof(none));
-    memset(&k, 0, sizeof(k));
-    k.width = 128;
-    k.ix = &none;
-    sweep_run(b, &k);
+    sweep_count(b, 128, &k);
 
     t->n = k.n;
     firstlevel_plan(
@@ -671,12 +688,7 @@ static int build_v6(addrset_builder *b, table6 *t)
     p += nidx * sizeof(uint32_t);
     t->tag = (uint16_t *)(void *)p;
 
-    memset(&k, 0, sizeof(k));
-    k.width = 128;
-    k.fill = true;
-    k.t6 = t;
-    k.ix = &t->ix;
-    sweep_run(b, &k);
+    sweep_fill(b, 128, NULL, t, &t->ix);
     return 0;
 }
 

@@ -272,6 +272,18 @@ int config_h_relay_entry(ys_ctx *c,
     return 0;
 }
 
+int config_set_string(ys_ctx *c,
+                      const ys_node *n,
+                      const ys_value *v,
+                      char **dst)
+{
+    *dst = strdup(v->s);
+    if (*dst == NULL) {
+        return ys_error(c, n, "out of memory");
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int h_mode(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
@@ -448,11 +460,7 @@ h_trusted_name(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
                             l->prov[i].line);
         }
     }
-    l->cur->name = strdup(v->s);
-    if (l->cur->name == NULL) {
-        return ys_error(c, n, "out of memory");
-    }
-    return 0;
+    return config_set_string(c, n, v, &l->cur->name);
 }
 
 static int h_port(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
@@ -749,11 +757,7 @@ static int h_socket(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
     if (sockspec_parse(v->s, &spec, msg, sizeof(msg)) != 0) {
         return ys_error(c, n, "%s", msg);
     }
-    l->c->daemon.socket = strdup(v->s);
-    if (l->c->daemon.socket == NULL) {
-        return ys_error(c, n, "out of memory");
-    }
-    return 0;
+    return config_set_string(c, n, v, &l->c->daemon.socket);
 }
 
 static int
@@ -819,11 +823,7 @@ static int owner_set(ys_ctx *c, const ys_node *n, const ys_value *v, char **dst)
                         "%s is not \"user\" or \"user:group\"",
                         ys_quote(v->s, v->len, q, sizeof(q)));
     }
-    *dst = strdup(v->s);
-    if (*dst == NULL) {
-        return ys_error(c, n, "out of memory");
-    }
-    return 0;
+    return config_set_string(c, n, v, dst);
 }
 
 static int
@@ -852,11 +852,7 @@ static int h_pidfile(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
                         "%s must be an absolute path",
                         ys_quote(v->s, v->len, q, sizeof(q)));
     }
-    l->c->daemon.pidfile = strdup(v->s);
-    if (l->c->daemon.pidfile == NULL) {
-        return ys_error(c, n, "out of memory");
-    }
-    return 0;
+    return config_set_string(c, n, v, &l->c->daemon.pidfile);
 }
 
 static int h_facility(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)

@@ -23,17 +23,9 @@ void config_error(char *err,
                   ...)
 {
     va_list ap;
-    int w = 0;
 
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-    w = snprintf(err, errlen, "%s:%u:%u: ", file, line, col);
-    if (w < 0 || (size_t)w >= errlen) {
-        return;
-    }
     va_start(ap, fmt);
-    vsnprintf(err + w, errlen - (size_t)w, fmt, ap);
+    ys_verror(err, errlen, file, line, col, NULL, fmt, ap);
     va_end(ap);
 }
 

@@ -105,5 +105,10 @@ int config_h_relay_entry(ys_ctx *c,
                          const ys_node *n,
                          const ys_value *v,
                          void *obj);
+/* A copy of the string value into *dst; the error is "out of memory". */
+int config_set_string(ys_ctx *c,
+                      const ys_node *n,
+                      const ys_value *v,
+                      char **dst);
 
 #endif

@@ -14,11 +14,7 @@ h_prov_name(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
 {
     struct loader *l = obj;
 
-    l->cur->display = strdup(v->s);
-    if (l->cur->display == NULL) {
-        return ys_error(c, n, "out of memory");
-    }
-    return 0;
+    return config_set_string(c, n, v, &l->cur->display);
 }
 
 static int
@@ -26,11 +22,7 @@ h_prov_source(ys_ctx *c, const ys_node *n, const ys_value *v, void *obj)
 {
     struct loader *l = obj;
 
-    l->cur->source = strdup(v->s);
-    if (l->cur->source == NULL) {
-        return ys_error(c, n, "out of memory");
-    }
-    return 0;
+    return config_set_string(c, n, v, &l->cur->source);
 }
 
 static int

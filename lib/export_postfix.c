@@ -22,6 +22,14 @@
 #define POSTFIX_DOMAINS_TABLE "/etc/postfix/lockdown-domains.regexp"
 #define POSTFIX_CLASS "lockdown_locked"
 
+/* After "only port": "s 25, 587 are" or " 25 is". */
+static void postfix_only_ports(export_ctx *x)
+{
+    fputs(x->ncports > 1 ? "s " : " ", x->out);
+    export_cports_list(x, ", ");
+    fputs(x->ncports > 1 ? " are" : " is", x->out);
+}
+
 /* The main.cf / master.cf lines of the restriction class, shared by the
  * two tables it needs. */
 static void export_postfix_class_usage(export_ctx *x)
@@ -54,9 +62,7 @@ static void export_postfix_class_usage(export_ctx *x)
               out);
     } else {
         fputs("# and, since only port", out);
-        fputs(x->ncports > 1 ? "s " : " ", out);
-        export_cports_list(x, ", ");
-        fputs(x->ncports > 1 ? " are" : " is", out);
+        postfix_only_ports(x);
         fputs(" locked, first in smtpd_recipient_restrictions\n"
               "# of each locked port's smtpd service in master.cf (port 25 "
               "is \"smtp inet\"):\n"
@@ -147,9 +153,7 @@ static void export_postfix_usage(export_ctx *x, bool relay)
               "smtpd service\n"
               "# (25, 587, 2525...), but only port",
               out);
-        fputs(x->ncports > 1 ? "s " : " ", out);
-        export_cports_list(x, ", ");
-        fputs(x->ncports > 1 ? " are" : " is", out);
+        postfix_only_ports(x);
         fputs(" locked: set it on the smtpd service of\n"
               "# each locked port in master.cf (port 25 is the \"smtp inet\" "
               "service):\n"

@@ -56,6 +56,32 @@ static const char *sockspec_quote(const char *text, char *buf, size_t buflen)
     return buf;
 }
 
+/* "socket "TEXT": " and then the message: every refusal of a spec names it
+ * the same way. */
+static void
+sockspec_fail(char *err, size_t errlen, const char *text, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+sockspec_fail(char *err, size_t errlen, const char *text, const char *fmt, ...)
+{
+    char q[SOCKSPEC_QUOTE_MAX + 8];
+    va_list ap;
+    int n = 0;
+
+    if (err == NULL || errlen == 0) {
+        return;
+    }
+    n = snprintf(
+        err, errlen, "socket \"%s\": ", sockspec_quote(text, q, sizeof(q)));
+    if (n < 0 || (size_t)n >= errlen) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
 static bool sockspec_has_space(const char *text)
 {
     const unsigned char *p = (const unsigned char *)text;
@@ -74,41 +100,28 @@ static int sockspec_unix(const char *text,
                          char *err,
                          size_t errlen)
 {
-    char q[SOCKSPEC_QUOTE_MAX + 8];
     struct sockaddr_un sun;
     size_t len = strlen(path);
+    const char *why = NULL;
 
     if (len == 0) {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": empty unix socket path",
-                       sockspec_quote(text, q, sizeof(q)));
-        return -1;
+        why = "empty unix socket path";
+    } else if (path[0] != '/') {
+        why = "unix socket path must be absolute (start with '/')";
+    } else if (path[len - 1] == '/') {
+        why = "unix socket path ends with '/', it names a directory";
     }
-    if (path[0] != '/') {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": unix socket path must be absolute "
-                       "(start with '/')",
-                       sockspec_quote(text, q, sizeof(q)));
-        return -1;
-    }
-    if (path[len - 1] == '/') {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": unix socket path ends with '/', it "
-                       "names a directory",
-                       sockspec_quote(text, q, sizeof(q)));
+    if (why != NULL) {
+        sockspec_fail(err, errlen, text, "%s", why);
         return -1;
     }
     if (len >= sizeof(sun.sun_path) || len >= sizeof(out->path)) {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": unix socket path is %zu bytes, at "
-                       "most %zu fit",
-                       sockspec_quote(text, q, sizeof(q)),
-                       len,
-                       sizeof(sun.sun_path) - 1);
+        sockspec_fail(err,
+                      errlen,
+                      text,
+                      "unix socket path is %zu bytes, at most %zu fit",
+                      len,
+                      sizeof(sun.sun_path) - 1);
         return -1;
     }
     out->kind = LD_SOCK_UNIX;
@@ -123,7 +136,6 @@ static int sockspec_port(const char *text,
                          char *err,
                          size_t errlen)
 {
-    char q[SOCKSPEC_QUOTE_MAX + 8];
     char pq[16];
     int v = 0;
     const char *why = NULL;
@@ -133,10 +145,7 @@ static int sockspec_port(const char *text,
         *port = (unsigned)v;
         return 0;
     case LD_PORT_EMPTY:
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": missing port",
-                       sockspec_quote(text, q, sizeof(q)));
+        sockspec_fail(err, errlen, text, "missing port");
         return -1;
     case LD_PORT_NOT_NUMBER:
         why = "is not a number (digits only, 1-65535)";
@@ -155,12 +164,7 @@ static int sockspec_port(const char *text,
              (int)(len > 8 ? 8 : len),
              p,
              len > 8 ? "..." : "");
-    sockspec_error(err,
-                   errlen,
-                   "socket \"%s\": port \"%s\" %s",
-                   sockspec_quote(text, q, sizeof(q)),
-                   pq,
-                   why);
+    sockspec_fail(err, errlen, text, "port \"%s\" %s", pq, why);
     return -1;
 }
 
@@ -210,98 +214,71 @@ static bool sockspec_looks_ipv4(const char *h)
     return true;
 }
 
-static int sockspec_host(
-    const char *text, const char *host, bool v6, char *err, size_t errlen)
+/* What is wrong with a host of the right length, as the rest of the
+ * sentence after 'host "HOST"', or NULL when it is fine. */
+static const char *sockspec_host_problem(const char *host, bool v6)
 {
-    char q[SOCKSPEC_QUOTE_MAX + 8];
-    char hq[SOCKSPEC_QUOTE_MAX + 8];
     unsigned char bin[16];
 
-    if (host[0] == '\0') {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": empty host after '@' (leave out "
-                       "\"@host\" to listen on every address)",
-                       sockspec_quote(text, q, sizeof(q)));
-        return -1;
-    }
-    if (strlen(host) >= sizeof(((ld_sockspec *)0)->host)) {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": host name too long",
-                       sockspec_quote(text, q, sizeof(q)));
-        return -1;
-    }
-    sockspec_quote(host, hq, sizeof(hq));
     if (host[0] == '[') {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": host \"%s\": write the address "
-                       "without brackets",
-                       sockspec_quote(text, q, sizeof(q)),
-                       hq);
-        return -1;
+        return ": write the address without brackets";
     }
     if (strchr(host, ':') != NULL) {
         if (!v6) {
-            sockspec_error(err,
-                           errlen,
-                           "socket \"%s\": host \"%s\" is an IPv6 address, "
-                           "use inet6:",
-                           sockspec_quote(text, q, sizeof(q)),
-                           hq);
-            return -1;
+            return " is an IPv6 address, use inet6:";
         }
         if (strchr(host, '%') != NULL) {
-            sockspec_error(err,
-                           errlen,
-                           "socket \"%s\": host \"%s\": zone ids are not "
-                           "supported",
-                           sockspec_quote(text, q, sizeof(q)),
-                           hq);
-            return -1;
+            return ": zone ids are not supported";
         }
         if (inet_pton(AF_INET6, host, bin) != 1) {
-            sockspec_error(err,
-                           errlen,
-                           "socket \"%s\": host \"%s\" is not a valid IPv6 "
-                           "address",
-                           sockspec_quote(text, q, sizeof(q)),
-                           hq);
-            return -1;
+            return " is not a valid IPv6 address";
         }
-        return 0;
+        return NULL;
     }
     if (sockspec_looks_ipv4(host)) {
         if (v6) {
-            sockspec_error(err,
-                           errlen,
-                           "socket \"%s\": host \"%s\" is an IPv4 address, "
-                           "use inet:",
-                           sockspec_quote(text, q, sizeof(q)),
-                           hq);
-            return -1;
+            return " is an IPv4 address, use inet:";
         }
         /* inet_pton(AF_INET) takes dotted quads only and refuses leading
          * zeros, unlike inet_aton's octal and short forms. */
         if (inet_pton(AF_INET, host, bin) != 1) {
-            sockspec_error(err,
-                           errlen,
-                           "socket \"%s\": host \"%s\" is not a valid IPv4 "
-                           "address (dotted quad, no leading zeros)",
-                           sockspec_quote(text, q, sizeof(q)),
-                           hq);
-            return -1;
+            return " is not a valid IPv4 address (dotted quad, no leading "
+                   "zeros)";
         }
-        return 0;
+        return NULL;
     }
     if (!sockspec_hostname_ok(host)) {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": host \"%s\" is neither an address "
-                       "nor a valid host name",
-                       sockspec_quote(text, q, sizeof(q)),
-                       hq);
+        return " is neither an address nor a valid host name";
+    }
+    return NULL;
+}
+
+static int sockspec_host(
+    const char *text, const char *host, bool v6, char *err, size_t errlen)
+{
+    char hq[SOCKSPEC_QUOTE_MAX + 8];
+    const char *why = NULL;
+
+    if (host[0] == '\0') {
+        sockspec_fail(err,
+                      errlen,
+                      text,
+                      "empty host after '@' (leave out \"@host\" to listen "
+                      "on every address)");
+        return -1;
+    }
+    if (strlen(host) >= sizeof(((ld_sockspec *)0)->host)) {
+        sockspec_fail(err, errlen, text, "host name too long");
+        return -1;
+    }
+    why = sockspec_host_problem(host, v6);
+    if (why != NULL) {
+        sockspec_fail(err,
+                      errlen,
+                      text,
+                      "host \"%s\"%s",
+                      sockspec_quote(host, hq, sizeof(hq)),
+                      why);
         return -1;
     }
     return 0;
@@ -336,7 +313,6 @@ static int sockspec_inet(const char *text,
 
 int sockspec_parse(const char *text, ld_sockspec *out, char *err, size_t errlen)
 {
-    char q[SOCKSPEC_QUOTE_MAX + 8];
     const char *colon = NULL;
     ld_sockspec tmp;
     size_t slen;
@@ -355,11 +331,8 @@ int sockspec_parse(const char *text, ld_sockspec *out, char *err, size_t errlen)
         goto out;
     }
     if (sockspec_has_space(text)) {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": contains white space or control "
-                       "characters",
-                       sockspec_quote(text, q, sizeof(q)));
+        sockspec_fail(
+            err, errlen, text, "contains white space or control characters");
         goto out;
     }
     if (text[0] == '/') {
@@ -368,11 +341,11 @@ int sockspec_parse(const char *text, ld_sockspec *out, char *err, size_t errlen)
     }
     colon = strchr(text, ':');
     if (colon == NULL) {
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": expected unix:/path, local:/path, "
-                       "/path, inet:port@host or inet6:port@host",
-                       sockspec_quote(text, q, sizeof(q)));
+        sockspec_fail(err,
+                      errlen,
+                      text,
+                      "expected unix:/path, local:/path, /path, "
+                      "inet:port@host or inet6:port@host");
         goto out;
     }
     slen = (size_t)(colon - text);
@@ -392,12 +365,12 @@ int sockspec_parse(const char *text, ld_sockspec *out, char *err, size_t errlen)
                  (int)(slen > 16 ? 16 : slen),
                  text,
                  slen > 16 ? "..." : "");
-        sockspec_error(err,
-                       errlen,
-                       "socket \"%s\": unknown socket type \"%s\" (use "
-                       "unix:, local:, inet: or inet6:)",
-                       sockspec_quote(text, q, sizeof(q)),
-                       kind);
+        sockspec_fail(err,
+                      errlen,
+                      text,
+                      "unknown socket type \"%s\" (use unix:, local:, "
+                      "inet: or inet6:)",
+                      kind);
     }
 out:
     if (rc == 0) {

@@ -15,23 +15,14 @@
 
 /* ---------------------------------------------------------------- errors */
 
-static void ys_verror(char *err,
-                      size_t errlen,
-                      const char *file,
-                      unsigned line,
-                      unsigned col,
-                      const char *path,
-                      const char *fmt,
-                      va_list ap) __attribute__((format(printf, 7, 0)));
-
-static void ys_verror(char *err,
-                      size_t errlen,
-                      const char *file,
-                      unsigned line,
-                      unsigned col,
-                      const char *path,
-                      const char *fmt,
-                      va_list ap)
+void ys_verror(char *err,
+               size_t errlen,
+               const char *file,
+               unsigned line,
+               unsigned col,
+               const char *path,
+               const char *fmt,
+               va_list ap)
 {
     int w = 0;
     size_t used = 0;
@@ -250,6 +241,8 @@ static int ys_check_props(ys_doc *d,
                           char *err,
                           size_t errlen)
 {
+    unsigned line = (unsigned)mark->line + 1;
+    unsigned col = (unsigned)mark->column + 1;
     char q[YS_QUOTELEN];
     char t[YS_QUOTELEN];
 
@@ -260,8 +253,8 @@ static int ys_check_props(ys_doc *d,
         ys_doc_error(d,
                      err,
                      errlen,
-                     (unsigned)mark->line + 1,
-                     (unsigned)mark->column + 1,
+                     line,
+                     col,
                      "anchors are not allowed (%s); write the value out",
                      ys_quote(a, strlen(a), q, sizeof(q)));
         return -1;
@@ -271,8 +264,8 @@ static int ys_check_props(ys_doc *d,
         ys_doc_error(d,
                      err,
                      errlen,
-                     (unsigned)mark->line + 1,
-                     (unsigned)mark->column + 1,
+                     line,
+                     col,
                      "tags are not allowed (%s); the schema gives each key "
                      "its type",
                      ys_quote(t, strlen(t), q, sizeof(q)));
@@ -382,6 +375,8 @@ int ys_parse(ys_doc *d,
 
     while (!done) {
         const yaml_mark_t *m = NULL;
+        unsigned line = 0;
+        unsigned col = 0;
         uint32_t idx = 0;
 
         if (!yaml_parser_parse(&parser, &ev)) {
@@ -390,6 +385,9 @@ int ys_parse(ys_doc *d,
         }
         have_ev = true;
         m = &ev.start_mark;
+        /* libyaml counts from 0, the messages from 1. */
+        line = (unsigned)m->line + 1;
+        col = (unsigned)m->column + 1;
         switch (ev.type) {
         case YAML_STREAM_END_EVENT:
             done = true;
@@ -399,8 +397,8 @@ int ys_parse(ys_doc *d,
                 ys_doc_error(d,
                              err,
                              errlen,
-                             (unsigned)m->line + 1,
-                             (unsigned)m->column + 1,
+                             line,
+                             col,
                              "a second YAML document; a file holds exactly "
                              "one");
                 goto out;
@@ -414,8 +412,8 @@ int ys_parse(ys_doc *d,
             ys_doc_error(d,
                          err,
                          errlen,
-                         (unsigned)m->line + 1,
-                         (unsigned)m->column + 1,
+                         line,
+                         col,
                          "aliases are not allowed (%s); write the value out",
                          ys_quote(a, strlen(a), q, sizeof(q)));
             goto out;
@@ -433,12 +431,8 @@ int ys_parse(ys_doc *d,
                 goto out;
             }
             if (memchr(ev.data.scalar.value, '\0', ev.data.scalar.length)) {
-                ys_doc_error(d,
-                             err,
-                             errlen,
-                             (unsigned)m->line + 1,
-                             (unsigned)m->column + 1,
-                             "NUL character in a value");
+                ys_doc_error(
+                    d, err, errlen, line, col, "NUL character in a value");
                 goto out;
             }
             if (ev.data.scalar.length > UINT32_MAX ||
@@ -447,12 +441,7 @@ int ys_parse(ys_doc *d,
                              ev.data.scalar.length,
                              &off) != 0 ||
                 ys_node_add(d, open, depth, YS_NODE_SCALAR, m, &idx) != 0) {
-                ys_doc_error(d,
-                             err,
-                             errlen,
-                             (unsigned)m->line + 1,
-                             (unsigned)m->column + 1,
-                             "out of memory");
+                ys_doc_error(d, err, errlen, line, col, "out of memory");
                 goto out;
             }
             n = &d->nodes[idx];
@@ -479,8 +468,8 @@ int ys_parse(ys_doc *d,
                 ys_doc_error(d,
                              err,
                              errlen,
-                             (unsigned)m->line + 1,
-                             (unsigned)m->column + 1,
+                             line,
+                             col,
                              "nested deeper than %u levels",
                              max_depth);
                 goto out;
@@ -491,12 +480,7 @@ int ys_parse(ys_doc *d,
                             seq ? YS_NODE_SEQUENCE : YS_NODE_MAPPING,
                             m,
                             &idx) != 0) {
-                ys_doc_error(d,
-                             err,
-                             errlen,
-                             (unsigned)m->line + 1,
-                             (unsigned)m->column + 1,
-                             "out of memory");
+                ys_doc_error(d, err, errlen, line, col, "out of memory");
                 goto out;
             }
             open[depth].idx = idx;
@@ -835,6 +819,34 @@ static int ys_walk_seq(ys_ctx *c, const ys_node *n, const ys_key *k, void *obj)
     return 0;
 }
 
+/* A key's text into *ks, or the error for a key that is not a plain name. */
+static int ys_key_name(ys_ctx *c, const ys_node *key, const char **ks)
+{
+    char q[YS_QUOTELEN];
+
+    if (key->kind != YS_NODE_SCALAR) {
+        return ys_error(c,
+                        key,
+                        "keys must be plain names, got %s",
+                        ys_node_desc(c, key, q, sizeof(q)));
+    }
+    *ks = ys_text(c->doc, key);
+    return 0;
+}
+
+static int
+ys_dup_key(ys_ctx *c, const ys_node *key, const char *ks, const ys_node *first)
+{
+    char q[YS_QUOTELEN];
+
+    return ys_error(c,
+                    key,
+                    "duplicate key %s (first at line %u, column %u)",
+                    ys_quote(ks, key->len, q, sizeof(q)),
+                    first->line,
+                    first->col);
+}
+
 static int ys_walk_dict(ys_ctx *c, const ys_node *n, const ys_key *k, void *obj)
 {
     const ys_node *key = NULL;
@@ -844,31 +856,20 @@ static int ys_walk_dict(ys_ctx *c, const ys_node *n, const ys_key *k, void *obj)
     for (key = ys_first(c->doc, n); key != NULL; key = ys_next(c->doc, val)) {
         const ys_node *prev = NULL;
         const char *ks = NULL;
-        char q[YS_QUOTELEN];
         ys_value v;
         size_t old = 0;
         int rc = 0;
 
         val = ys_next(c->doc, key);
-        if (key->kind != YS_NODE_SCALAR) {
-            return ys_error(c,
-                            key,
-                            "keys must be plain names, got %s",
-                            ys_node_desc(c, key, q, sizeof(q)));
+        if (ys_key_name(c, key, &ks) != 0) {
+            return -1;
         }
-        ks = ys_text(c->doc, key);
         /* Quadratic, but the callers bound the number of keys. */
         for (prev = ys_first(c->doc, n); prev != key;
              prev = ys_next(c->doc, ys_next(c->doc, prev))) {
             if (prev->kind == YS_NODE_SCALAR && prev->len == key->len &&
                 memcmp(ys_text(c->doc, prev), ks, key->len) == 0) {
-                return ys_error(c,
-                                key,
-                                "duplicate key %s (first at line %u, column "
-                                "%u)",
-                                ys_quote(ks, key->len, q, sizeof(q)),
-                                prev->line,
-                                prev->col);
+                return ys_dup_key(c, key, ks, prev);
             }
         }
         c->index = i++;
@@ -990,13 +991,9 @@ ys_walk_map(ys_ctx *c, const ys_node *map, const ys_key *table, void *obj)
         int rc = 0;
 
         val = ys_next(c->doc, key);
-        if (key->kind != YS_NODE_SCALAR) {
-            return ys_error(c,
-                            key,
-                            "keys must be plain names, got %s",
-                            ys_node_desc(c, key, q, sizeof(q)));
+        if (ys_key_name(c, key, &ks) != 0) {
+            return -1;
         }
-        ks = ys_text(c->doc, key);
         for (i = 0; i < nkeys; i++) {
             if (strcmp(table[i].name, ks) == 0) {
                 break;
@@ -1019,12 +1016,7 @@ ys_walk_map(ys_ctx *c, const ys_node *map, const ys_key *table, void *obj)
                             list);
         }
         if (seen[i] != NULL) {
-            return ys_error(c,
-                            key,
-                            "duplicate key %s (first at line %u, column %u)",
-                            ys_quote(ks, key->len, q, sizeof(q)),
-                            seen[i]->line,
-                            seen[i]->col);
+            return ys_dup_key(c, key, ks, seen[i]);
         }
         seen[i] = key;
         old = ys_path_push(c, ks, key->len);

@@ -23,6 +23,7 @@
 #ifndef LOCKDOWN_YAMLSCHEMA_H
 #define LOCKDOWN_YAMLSCHEMA_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -146,6 +147,16 @@ int ys_error(ys_ctx *c, const ys_node *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int ys_error_at(ys_ctx *c, unsigned line, unsigned col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same form for any file and place (path may be NULL): for callers
+ * that report outside a walk, in the same words. */
+void ys_verror(char *err,
+               size_t errlen,
+               const char *file,
+               unsigned line,
+               unsigned col,
+               const char *path,
+               const char *fmt,
+               va_list ap) __attribute__((format(printf, 7, 0)));
 
 /*
  * Quote text for a message: "..." with \" \\ \n \t \xNN escapes, cut with
