@@ -2,17 +2,18 @@
 # sendmail_names_test.sh SCENARIO - provider host names through a real
 # Debian sendmail 8.17 (tests/lib/sendmail.sh), which resolves its clients
 # itself: each client binds to a loopback alias, and the namespace's
-# private hosts file names the aliases. Sendmail hands the milter
-# {client_name} with {client_resolve} OK when the name forward-confirms,
-# FORGED when the name's addresses do not include the client's. The
-# milter must take the name only when it is OK. Verdicts are read from
-# SMTP reply codes and the milter's decision line; lockdownctl check on the
-# same config must give the same verdict word.
+# private hosts file names the aliases. Sendmail sets {client_resolve} OK
+# when the name forward-confirms, FORGED when the name's addresses do not
+# include the client's; only with OK is {client_name} the name (otherwise
+# Sendmail hands the bracketed address, and the PTR name only as
+# {client_ptr}). Verdicts are read from SMTP reply codes and the milter's
+# decision line; lockdownctl check on the same config must give the same
+# verdict word.
 #
 # Scenarios: names (a forward-confirmed name under *.mailroute.net from an
-# outsider alias gets the 4xx drift reply; a FORGED one, a confirmed name
-# that does not match, and no name at all get 554), names-monitor (the
-# same, only logged).
+# outsider alias gets the 4xx drift reply, also written with a trailing
+# dot; a FORGED one, a confirmed name that does not match, and no name at
+# all get 554), names-monitor (the same, only logged).
 #
 # Sendmail listens on 127.0.0.1:25 (locked by the config's scope) and
 # 127.0.0.1:587 (not locked), in the test's own network namespace.
@@ -36,13 +37,15 @@ LOCAL_RCPT=postmaster@example.test
 DRIFT_TEXT="Provider server not in the lockdown ranges, try again later"
 REFUSE_TEXT="Mail must arrive through the filtering service"
 
-# The aliases and their names. CONFIRMED's name resolves back to it;
-# FORGED's name resolves to FORGED_TO only (see names_setup); OTHER's name
-# is confirmed but matches no profile; NONAME has no name at all.
+# The aliases and their names. CONFIRMED's name resolves back to it, and
+# so does DOTTED's, written with a trailing dot in the hosts file; FORGED's
+# name resolves to FORGED_TO only (see names_setup); OTHER's name is
+# confirmed but matches no profile; NONAME has no name at all.
 CONFIRMED=127.0.0.51 CONFIRMED_NAME=mx1.mailroute.net
 FORGED=127.0.0.52 FORGED_NAME=forged.mailroute.net FORGED_TO=127.0.0.99
 OTHER=127.0.0.53 OTHER_NAME=mx.example.net
 NONAME=127.0.0.54
+DOTTED=127.0.0.55 DOTTED_NAME=mx2.mailroute.net.
 
 t_init "sendmail-$SCENARIO"
 [ -x "$T_CTL" ] || { echo "no lockdownctl binary at $T_CTL (LOCKDOWN_CTL)" >&2; exit 1; }
@@ -58,7 +61,8 @@ names_setup() {
     entries="$FORGED_TO $FORGED_NAME
 $FORGED $FORGED_NAME
 $CONFIRMED $CONFIRMED_NAME
-$OTHER $OTHER_NAME"
+$OTHER $OTHER_NAME
+$DOTTED $DOTTED_NAME"
     for f in "$T_DIR/ns/hosts" "$T_DIR/sm/etc/hosts"; do
         printf '%s\n' "$entries" >>"$f" || return
     done
@@ -84,8 +88,8 @@ resolve_name() {
 # expect_sm_log DESC ERE: sendmail's log has a line matching ERE (it is
 # written by the session's own process: allow it a moment).
 expect_sm_log() {
-    local desc=$1 re=$2 line try
-    for try in 1 2 3 4 5 6 7 8 9 10; do
+    local desc=$1 re=$2 line
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
         line=$(grep -E -- "$re" "$T_DIR/sm/sendmail.log" | tail -n 1)
         [ -n "$line" ] && break
         sleep 0.2
@@ -139,18 +143,14 @@ re_connect() {
 scenario_names() {
     start_all sendmail-names.yaml
 
-    sm "forward-confirmed matching name, outsider address" "$CONFIRMED" "$LOCKED" --data
-    expect_code banner 220
-    expect_code mail 4*
-    expect_nothing_accepted
-    expect_log "tempfail naming profile and host" \
-        "$(re_connect "$CONFIRMED")verdict=tempfail reason=provider-name-unlisted entry=mailroute name=$CONFIRMED_NAME( |$)" \
-        "reply=\"451 4\\.7\\.1 $DRIFT_TEXT\""
-    ctl_agrees "$(verdict_of "$(re_connect "$CONFIRMED")")" "$CONFIRMED" --port "$LOCKED" --name "$CONFIRMED_NAME"
+    drift "forward-confirmed matching name, outsider address" "$CONFIRMED" "$CONFIRMED_NAME"
     expect_sm_log "resolved, not forged" "connect from ${CONFIRMED_NAME//./\\.} \\[${CONFIRMED//./\\.}\\]\$"
+    drift "forward-confirmed matching name with a trailing dot" "$DOTTED" "$DOTTED_NAME"
 
     refused "FORGED matching name" "$FORGED"
     expect_sm_log "may be forged" "connect from ${FORGED_NAME//./\\.} \\[${FORGED//./\\.}\\] \\(may be forged\\)"
+    expect_log "host name handed to the milter is the bracketed address" \
+        "^[^ ]+ [^ ]+ \\[${FORGED//./\\.}\\] $(re_connect "$FORGED")"
     refused "forward-confirmed name that does not match" "$OTHER" --name "$OTHER_NAME"
     refused "no name at all" "$NONAME"
 
@@ -165,6 +165,20 @@ scenario_names() {
     expect_code rcpt 250
     expect_code message 250
     expect_log "port not locked" "$(re_addr "$CONFIRMED") stage=connect port=$OPEN verdict=accept reason=port-not-locked"
+}
+
+# drift DESC ADDR NAME: the drift reply (4xx), nothing accepted, the
+# warning names the profile and the host.
+drift() {
+    local desc=$1 addr=$2 name=$3
+    sm "$desc" "$addr" "$LOCKED" --data
+    expect_code banner 220
+    expect_code mail 4*
+    expect_nothing_accepted
+    expect_log "tempfail naming profile and host" \
+        "$(re_connect "$addr")verdict=tempfail reason=provider-name-unlisted entry=mailroute name=${name//./\\.}( |$)" \
+        "reply=\"451 4\\.7\\.1 $DRIFT_TEXT\""
+    ctl_agrees "$(verdict_of "$(re_connect "$addr")")" "$addr" --port "$LOCKED" --name "$name"
 }
 
 # refused DESC ADDR [CHECK-ARGS]: 554 at connect, logged as not-listed
