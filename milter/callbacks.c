@@ -42,13 +42,16 @@ typedef struct conn {
     peer_src src;
     bool peer_ready; /* peer is src formatted */
     log_peer peer;
-    char name[MACRO_LOG_BUF]; /* verified host name, sanitized; "" none */
-    /* The client certificate as the MTA described it at MAIL, sanitized
-     * for the log: subject, issuer, Sendmail's {verify}; "" none. */
-    char cert[MACRO_LOG_BUF];
-    char issuer[MACRO_LOG_BUF];
-    char verify[MACRO_LOG_BUF];
+    char *name; /* verified host name as the MTA gave it, NULL: none */
 } conn;
+
+/* The client certificate as the MTA describes it at MAIL, for the log
+ * line of that stage: subject, issuer, Sendmail's {verify}; NULL none. */
+typedef struct conn_cert {
+    const char *subject;
+    const char *issuer;
+    const char *verify;
+} conn_cert;
 
 /* Macros this milter asks for itself, so admins need not touch
  * milter_*_macros (Postfix) or confMILTER_MACROS_* (Sendmail). */
@@ -101,6 +104,7 @@ static void conn_free(conn *c)
         return;
     }
     conf_release(c->conf);
+    free(c->name);
     free(c);
 }
 
@@ -184,7 +188,8 @@ static void conn_log(conn *c,
                      const log_peer *peer,
                      const ld_verdict *v,
                      const char *user,
-                     const char *rcpt)
+                     const char *rcpt,
+                     const conn_cert *cert)
 {
     const ld_config *cfg = c != NULL && c->conf != NULL ? c->conf->cfg : NULL;
     int port = c != NULL ? c->port : -1;
@@ -196,6 +201,10 @@ static void conn_log(conn *c,
     char userbuf[MACRO_LOG_BUF];
     char rcptbuf[MACRO_LOG_BUF];
     char replybuf[MACRO_LOG_BUF];
+    char namebuf[MACRO_LOG_BUF];
+    char subjbuf[MACRO_LOG_BUF];
+    char issuerbuf[MACRO_LOG_BUF];
+    char verifybuf[MACRO_LOG_BUF];
     bool refusal =
         v->monitored || v->action == LD_REJECT || v->action == LD_TEMPFAIL;
     const char *name = NULL;
@@ -203,8 +212,12 @@ static void conn_log(conn *c,
     bool angled = rcpt != NULL && rcpt[0] == '<';
     bool has_reply = refusal && v->reply != NULL;
     bool drift = false;
-    /* The certificate is named on the MAIL line, where it was judged. */
-    bool tls = c != NULL && v->stage == LD_STAGE_MAIL;
+    bool has_subject =
+        cert != NULL && cert->subject != NULL && cert->subject[0] != '\0';
+    bool has_issuer =
+        cert != NULL && cert->issuer != NULL && cert->issuer[0] != '\0';
+    bool has_verify =
+        cert != NULL && cert->verify != NULL && cert->verify[0] != '\0';
     unsigned stage = (unsigned)v->stage < 3 ? (unsigned)v->stage : 0;
 
     /* A decision that lets the client through is a debug message in
@@ -236,7 +249,20 @@ static void conn_log(conn *c,
         macro_sanitize_quoted(v->reply->text, replybuf, sizeof(replybuf));
     }
     /* A provider server outside the ranges is the admin's to fix. */
-    drift = v->reason == LD_REASON_PROVIDER_NAME_UNLISTED && c != NULL;
+    drift = v->reason == LD_REASON_PROVIDER_NAME_UNLISTED && c != NULL &&
+            c->name != NULL;
+    if (drift) {
+        macro_sanitize(c->name, namebuf, sizeof(namebuf));
+    }
+    if (has_subject) {
+        macro_sanitize_quoted(cert->subject, subjbuf, sizeof(subjbuf));
+    }
+    if (has_issuer) {
+        macro_sanitize_quoted(cert->issuer, issuerbuf, sizeof(issuerbuf));
+    }
+    if (has_verify) {
+        macro_sanitize(cert->verify, verifybuf, sizeof(verifybuf));
+    }
     log_msg(drift     ? LOG_WARNING
             : refusal ? LOG_NOTICE
                       : LOG_INFO,
@@ -259,7 +285,7 @@ static void conn_log(conn *c,
             v->match != 0 ? " match=" : "",
             match_name[v->match & 3],
             drift ? " name=" : "",
-            drift ? c->name : "",
+            drift ? namebuf : "",
             name != NULL ? " disabled=" : "",
             name != NULL ? disabled : "",
             has_user ? " user=" : "",
@@ -275,14 +301,14 @@ static void conn_log(conn *c,
             has_reply ? " " : "",
             has_reply ? replybuf : "",
             has_reply ? "\"" : "",
-            tls && c->cert[0] != '\0' ? " cert=\"" : "",
-            tls ? c->cert : "",
-            tls && c->cert[0] != '\0' ? "\"" : "",
-            tls && c->issuer[0] != '\0' ? " issuer=\"" : "",
-            tls ? c->issuer : "",
-            tls && c->issuer[0] != '\0' ? "\"" : "",
-            tls && c->verify[0] != '\0' ? " verify=" : "",
-            tls ? c->verify : "");
+            has_subject ? " cert=\"" : "",
+            has_subject ? subjbuf : "",
+            has_subject ? "\"" : "",
+            has_issuer ? " issuer=\"" : "",
+            has_issuer ? issuerbuf : "",
+            has_issuer ? "\"" : "",
+            has_verify ? " verify=" : "",
+            has_verify ? verifybuf : "");
 }
 
 /* Tell libmilter the verdict, with the configured reply for refusals. */
@@ -340,7 +366,7 @@ static sfsistat conn_internal(SMFICTX *ctx,
         peer = conn_peer(c);
     }
     log_msg(LOG_ERR, peer, "internal error at %s: %s", stage_name[stage], why);
-    conn_log(c, peer, &v, NULL, NULL);
+    conn_log(c, peer, &v, NULL, NULL, NULL);
     stats_count(stats_row_reason(LD_REASON_INTERNAL_ERROR), &v);
     return conn_answer(ctx, c, &v);
 }
@@ -349,13 +375,14 @@ static sfsistat conn_decide(SMFICTX *ctx,
                             conn *c,
                             const ld_verdict *v,
                             const char *user,
-                            const char *rcpt)
+                            const char *rcpt,
+                            const conn_cert *cert)
 {
     if (v->reason == LD_REASON_INTERNAL_ERROR) {
         return conn_internal(
             ctx, c, NULL, v->stage, "policy found no usable state");
     }
-    conn_log(c, NULL, v, user, rcpt);
+    conn_log(c, NULL, v, user, rcpt, cert);
     stats_count(conn_row(c, v), v);
     return conn_answer(ctx, c, v);
 }
@@ -551,24 +578,26 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     facts.client_name =
         macro_verified_name(smfi_getsymval(ctx, sym_client_name),
                             smfi_getsymval(ctx, sym_client_resolve));
-    c->name[0] = '\0';
+    free(c->name);
+    c->name = NULL;
     if (facts.client_name != NULL) {
-        macro_sanitize(facts.client_name, c->name, sizeof(c->name));
+        /* Kept for a drift line at MAIL or RCPT; without memory that line
+         * just lacks name=. */
+        c->name = strdup(facts.client_name);
     }
     policy_connect(c->conf->cfg, &facts, &c->sess, &v);
     if (!c->negotiated) {
         /* A new connection negotiates afresh. */
         policy_stages_unknown(&v);
     }
-    return conn_decide(ctx, c, &v, NULL, NULL);
+    return conn_decide(ctx, c, &v, NULL, NULL, NULL);
 }
 
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
     conn *c = smfi_getpriv(ctx);
     const char *auth = NULL;
-    const char *subject = NULL;
-    const char *verify = NULL;
+    conn_cert cert;
     ld_verdict v;
 
     (void)argv;
@@ -577,23 +606,17 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
             ctx, c, conn_peer(c), LD_STAGE_MAIL, "no connection state");
     }
     auth = smfi_getsymval(ctx, sym_auth_authen);
-    subject = smfi_getsymval(ctx, sym_cert_subject);
-    verify = smfi_getsymval(ctx, sym_verify);
-    macro_sanitize_quoted(
-        subject != NULL ? subject : "", c->cert, sizeof(c->cert));
-    macro_sanitize_quoted(smfi_getsymval(ctx, sym_cert_issuer) != NULL
-                              ? smfi_getsymval(ctx, sym_cert_issuer)
-                              : "",
-                          c->issuer,
-                          sizeof(c->issuer));
-    macro_sanitize(verify != NULL ? verify : "", c->verify, sizeof(c->verify));
-    policy_mail(
-        c->conf->cfg,
-        &c->sess,
-        auth,
-        macro_tls_name(subject, verify, smfi_getsymval(ctx, sym_cn_subject)),
-        &v);
-    return conn_decide(ctx, c, &v, auth, NULL);
+    cert.subject = smfi_getsymval(ctx, sym_cert_subject);
+    cert.issuer = smfi_getsymval(ctx, sym_cert_issuer);
+    cert.verify = smfi_getsymval(ctx, sym_verify);
+    policy_mail(c->conf->cfg,
+                &c->sess,
+                auth,
+                macro_tls_name(cert.subject,
+                               cert.verify,
+                               smfi_getsymval(ctx, sym_cn_subject)),
+                &v);
+    return conn_decide(ctx, c, &v, auth, NULL, &cert);
 }
 
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
@@ -612,7 +635,7 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     mailer = smfi_getsymval(ctx, sym_rcpt_mailer);
     d = policy_rcpt_domain(rcpt, domain, sizeof(domain));
     policy_rcpt(c->conf->cfg, &c->sess, d, macro_mailer_local(mailer), &v);
-    return conn_decide(ctx, c, &v, NULL, rcpt != NULL ? rcpt : "");
+    return conn_decide(ctx, c, &v, NULL, rcpt != NULL ? rcpt : "", NULL);
 }
 
 static sfsistat cb_abort(SMFICTX *ctx)
