@@ -125,7 +125,6 @@ for a in 192.0.2.1 IPv6:2001:db8:dead::1; do
     expect_code tls none
 done
 # Postfix itself saw the rogue certificate and did not trust it.
-T_DESC="postfix log"
 if grep -q 'Untrusted TLS connection established' "$(pf_logfile "$T_DIR/pf")"; then
     t_result 1 "postfix log: untrusted client certificate" "Untrusted TLS connection established" "Untrusted TLS connection established"
 else

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash disable=SC2034,SC2154
 # tls.sh - STARTTLS sessions for the integration tests (sourced after
 # common.sh): one swaks run per session, its reply codes parsed into
 # CODE[] and TEXT[] like smtp() does, so expect_code, expect_text,
@@ -67,7 +67,7 @@ tls_parse() {
 }
 
 tls_smtp() {
-    local desc=$1 cert= plain=0 out summary k
+    local desc=$1 cert='' plain=0 out summary k
     shift
     while [ $# -gt 0 ]; do
         case "$1" in
