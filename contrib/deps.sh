@@ -6,7 +6,8 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential cmake pkg-config libyaml-dev libcmocka-dev libmilter-dev
- postfix swaks miltertest m4 libwrap0 libdb5.3 libldap-2.5-0 libnsl2
+ postfix swaks libnet-ssleay-perl
+ libio-socket-inet6-perl miltertest m4 libwrap0 libdb5.3 libldap-2.5-0 libnsl2
  libsasl2-2 libssl3 iproute2 util-linux procps psmisc python3-milter
  python3-yaml
  python3 nftables iptables clang libclang-rt-14-dev valgrind strace"

@@ -5,7 +5,8 @@
 #
 # Starts the daemon in the foreground (-f) on a unix socket in a fresh temp
 # dir, with the config named by the case's "-- config: NAME" line
-# (tests/milter/configs/NAME, the shipped provider profiles beside it) and a
+# (tests/milter/configs/NAME, the shipped provider profiles beside it, and
+# the test-only ones in configs/NAME-without-.yaml.providers/) and a
 # pidfile; runs miltertest on the case; stops the daemon with SIGTERM; then
 # checks: miltertest passed, the daemon exited 0, the pidfile held its pid
 # and is gone, every "-- expect-log: LINE" is a whole line of the daemon log
@@ -52,6 +53,10 @@ if [ -z "$config" ] || [ ! -f "$here/configs/$config" ]; then
     exit 1
 fi
 cp -r "$top/etc/providers" "$tmp/providers"
+# A config's own test-only profiles, if any: configs/NAME.providers/.
+if [ -d "$here/configs/${config%.yaml}.providers" ]; then
+    cp "$here/configs/${config%.yaml}.providers"/*.yaml "$tmp/providers/"
+fi
 cp "$here/configs/$config" "$tmp/lockdown.yaml"
 sock=$tmp/milter.sock
 log=$tmp/daemon.log
