@@ -4,6 +4,11 @@ consume each format, and against `lockdownctl check` (the differential).
 
   run_export_tests.py SECTION LOCKDOWNCTL EXPORT_ADDRS SRCDIR WORKDIR
 
+WORKDIR "-" means a fresh directory under $LOCKDOWN_WORK or ${TMPDIR:-/tmp}
+(Postfix's and Sendmail's users must reach it, which they cannot under a
+0700 home such as /root); it is removed on success and kept on failure or
+with LOCKDOWN_KEEP=1.
+
 SECTION is one of:
   postfix   postmap -q on both cidr tables; for a config with scope.domains
             on the class table and the postfix-domains regexp table
@@ -38,6 +43,7 @@ import re
 import selectors
 import shutil
 import socket
+import tempfile
 import subprocess
 import sys
 import time
@@ -1202,9 +1208,18 @@ def main():
         print(__doc__, file=sys.stderr)
         return 64
     section, ctl, addrs_bin, src, work = sys.argv[1:]
+    fresh = work == "-"
+    if fresh:
+        parent = os.environ.get("LOCKDOWN_WORK") or \
+            os.environ.get("TMPDIR") or "/tmp"
+        os.makedirs(parent, exist_ok=True)
+        work = tempfile.mkdtemp(prefix="ldexport-%s." % section, dir=parent)
+        os.chmod(work, 0o755)
+        print("# %s: work directory %s" % (section, work))
+    else:
+        work = os.path.join(work, section)
     x = Ctx(os.path.abspath(ctl), os.path.abspath(addrs_bin),
-            os.path.abspath(src), os.path.abspath(os.path.join(work,
-                                                               section)))
+            os.path.abspath(src), os.path.abspath(work))
     sections = {
         "postfix": section_postfix,
         "postfix-smtpd": section_postfix_smtpd,
@@ -1225,6 +1240,11 @@ def main():
     sections[section](x)
     print("%s: %d failure(s), %.1f s" % (section, len(failures),
                                          time.time() - t0))
+    if fresh:
+        if failures or os.environ.get("LOCKDOWN_KEEP") == "1":
+            print("# work directory kept: %s" % work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return 1 if failures else 0
 
 
