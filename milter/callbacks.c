@@ -113,10 +113,13 @@ static void peer_keep(peer_src *src,
                       const struct sockaddr *sa,
                       const ld_addr *a)
 {
-    snprintf(src->host,
-             sizeof(src->host),
-             "%s",
-             hostname != NULL && hostname[0] != '\0' ? hostname : "unknown");
+    const char *h =
+        hostname != NULL && hostname[0] != '\0' ? hostname : "unknown";
+    size_t n = strnlen(h, sizeof(src->host) - 1);
+
+    /* Not snprintf: this runs for every connection, logged or not. */
+    memcpy(src->host, h, n);
+    src->host[n] = '\0';
     src->have_addr = a != NULL;
     if (a != NULL) {
         src->addr = *a;
