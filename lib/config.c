@@ -968,6 +968,10 @@ static int config_build_sets(ld_config *c)
         const ld_entry *e = &c->entries[i];
         addrset_builder *b = e->enabled ? ab : db;
 
+        if (e->kind == LD_ENTRY_PROVIDER && e->enabled && e->ntls_names > 0) {
+            c->tls_any = true;
+        }
+
         for (j = 0; j < e->nranges; j++) {
             if (addrset_builder_add_range(b, &e->ranges[j], (uint16_t)i) != 0) {
                 goto out;

@@ -123,6 +123,10 @@ typedef struct ld_config {
 
     ld_daemon daemon;
     enum ld_log log; /* "log:", default decisions */
+    /* Some enabled profile has tls_names (tls_required needs them): the
+     * certificate, known at MAIL, decides, so no outsider is refused
+     * before MAIL. Set at load, read per connection. */
+    bool tls_any;
 
     /* Built from enabled providers and trusted entries: decides. The tag
      * is the entry index; equal prefixes keep the lowest index. Never NULL

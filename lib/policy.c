@@ -151,12 +151,8 @@ static void session_init(ld_session *s)
     s->reason = LD_REASON_NONE;
 }
 
-/* The first enabled provider whose hostnames: match the verified name.
- * Only explains and softens a refusal; never lets anyone in. */
-static int policy_name_entry(const ld_config *c, const char *name);
-
-/* The first enabled provider whose patterns (hostnames or tls_names, by
- * the accessor) match name. */
+/* The first enabled provider whose patterns match name: its tls_names
+ * (tls), or its hostnames:, which only explain and soften a refusal. */
 static int policy_pattern_entry(const ld_config *c, const char *name, bool tls)
 {
     char buf[NAMEPAT_MAX + 1];
@@ -186,26 +182,6 @@ static int policy_pattern_entry(const ld_config *c, const char *name, bool tls)
         }
     }
     return -1;
-}
-
-/* Does any enabled profile name certificates? Then nobody can be refused
- * before MAIL, where the certificate is known. */
-static bool policy_tls_any(const ld_config *c)
-{
-    size_t i;
-
-    for (i = 0; i < c->nproviders && i < c->nentries; i++) {
-        if (c->entries[i].kind == LD_ENTRY_PROVIDER && c->entries[i].enabled &&
-            c->entries[i].ntls_names > 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static int policy_name_entry(const ld_config *c, const char *name)
-{
-    return policy_pattern_entry(c, name, false);
 }
 
 /* The refusal of an outsider, at whatever stage it falls: the drift reply
@@ -290,9 +266,8 @@ static void connect_outsider(const ld_config *c,
                              ld_verdict *v)
 {
     s->disabled_entry = policy_disabled_entry(c, f->addr);
-    s->drift_entry = policy_name_entry(c, f->client_name);
-    if (c->nscope_domains > 0 || c->refuse_at == LD_REFUSE_MAIL ||
-        policy_tls_any(c)) {
+    s->drift_entry = policy_pattern_entry(c, f->client_name, false);
+    if (c->nscope_domains > 0 || c->refuse_at == LD_REFUSE_MAIL || c->tls_any) {
         s->refused_deferred = true;
         s->scoped = c->nscope_domains > 0;
         s->reason = LD_REASON_DEFERRED;
@@ -544,25 +519,13 @@ void policy_evaluate(const ld_config *c,
 
 bool policy_needs_mail(const ld_config *c)
 {
-    size_t i;
-
     if (c == NULL) {
         return true;
     }
     /* MAIL also records authentication for the RCPT relay check. */
-    if (c->refuse_at == LD_REFUSE_MAIL ||
-        (c->nlocal_domains > 0 && c->relay_authenticated)) {
-        return true;
-    }
     /* The certificate is known at MAIL. */
-    for (i = 0; i < c->nproviders && i < c->nentries; i++) {
-        const ld_entry *e = &c->entries[i];
-
-        if (e->enabled && (e->ntls_names > 0 || e->tls_required)) {
-            return true;
-        }
-    }
-    return false;
+    return c->refuse_at == LD_REFUSE_MAIL || c->tls_any ||
+           (c->nlocal_domains > 0 && c->relay_authenticated);
 }
 
 bool policy_needs_rcpt(const ld_config *c)
