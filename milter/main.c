@@ -523,7 +523,9 @@ out:
         cfg = NULL;
     }
     config_free(cfg);
-    stats_free();
+    /* Not stats_free(): a session past the drain, or a new one on an inet
+     * socket whose listener runs until exit, may still count into a row.
+     * The rows stay reachable, and the exit frees them. */
     if (pidfd >= 0) {
         close(pidfd);
     }

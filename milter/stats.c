@@ -212,25 +212,3 @@ void stats_log(const char *why)
     }
     pthread_mutex_unlock(&stats_lock);
 }
-
-void stats_free(void)
-{
-    stats_row *r = NULL;
-    size_t i;
-
-    pthread_mutex_lock(&stats_lock);
-    r = stats_head;
-    while (r != NULL) {
-        stats_row *next = r->next;
-
-        free(r->name);
-        free(r);
-        r = next;
-    }
-    stats_head = NULL;
-    stats_tail = NULL;
-    for (i = 0; i < LD_REASON_COUNT; i++) {
-        stats_fixed[i] = NULL;
-    }
-    pthread_mutex_unlock(&stats_lock);
-}

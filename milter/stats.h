@@ -3,7 +3,7 @@
  * written to the log on SIGUSR2 and at exit.
  *
  * A row is found or created by name when a config is loaded (off the hot
- * path, under a lock) and lives until stats_free(), so counts survive
+ * path, under a lock) and lives until the process exits, so counts survive
  * reloads and a connection holding an old config still counts into the
  * right row. Counting itself is one relaxed atomic add.
  */
@@ -33,6 +33,5 @@ void stats_count(stats_row *row, const ld_verdict *v);
 /* Write every row to the log, one line each; "why" says what asked. */
 void stats_log(const char *why);
 
-void stats_free(void);
 
 #endif
