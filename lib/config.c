@@ -968,8 +968,9 @@ static int config_build_sets(ld_config *c)
         const ld_entry *e = &c->entries[i];
         addrset_builder *b = e->enabled ? ab : db;
 
-        if (e->kind == LD_ENTRY_PROVIDER && e->enabled && e->ntls_names > 0) {
-            c->tls_any = true;
+        if (e->kind == LD_ENTRY_PROVIDER && e->enabled) {
+            c->tls_any = c->tls_any || e->ntls_names > 0;
+            c->hostnames_any = c->hostnames_any || e->nhostnames > 0;
         }
 
         for (j = 0; j < e->nranges; j++) {

@@ -127,6 +127,9 @@ typedef struct ld_config {
      * certificate, known at MAIL, decides, so no outsider is refused
      * before MAIL. Set at load, read per connection. */
     bool tls_any;
+    /* Some enabled profile has hostnames: a verified client name can
+     * matter. Set at load. */
+    bool hostnames_any;
 
     /* Built from enabled providers and trusted entries: decides. The tag
      * is the entry index; equal prefixes keep the lowest index. Never NULL

@@ -578,17 +578,19 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
     c->port = conn_port(ctx, c);
     facts.addr = have_addr ? &addr : NULL;
     facts.port = c->port;
-    facts.client_name =
-        macro_verified_name(smfi_getsymval(ctx, sym_client_name),
-                            smfi_getsymval(ctx, sym_client_resolve));
+    if (c->conf->cfg->hostnames_any) {
+        facts.client_name =
+            macro_verified_name(smfi_getsymval(ctx, sym_client_name),
+                                smfi_getsymval(ctx, sym_client_resolve));
+    }
     free(c->name);
     c->name = NULL;
-    if (facts.client_name != NULL) {
-        /* Kept for a drift line at MAIL or RCPT; without memory that line
-         * just lacks name=. */
+    policy_connect(c->conf->cfg, &facts, &c->sess, &v);
+    if (c->sess.drift_entry >= 0 && facts.client_name != NULL) {
+        /* For the drift line, here or at MAIL or RCPT; without memory that
+         * line just lacks name=. */
         c->name = strdup(facts.client_name);
     }
-    policy_connect(c->conf->cfg, &facts, &c->sess, &v);
     if (!c->negotiated) {
         /* A new connection negotiates afresh. */
         policy_stages_unknown(&v);
