@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "namepat.h"
+#include "yamlschema.h"
 
 #define LABEL_MAX 63
 
@@ -78,19 +79,22 @@ int namepat_parse(const char *text, namepat *out, char *err, size_t errlen)
     size_t len;
     size_t labels;
     bool wildcard = false;
+    char q[YS_QUOTELEN];
 
     if (text == NULL || text[0] == '\0') {
         snprintf(err, errlen, "empty host name pattern");
         return -1;
     }
     len = strlen(s);
+    /* Messages quote the pattern as every config message does. */
+    ys_quote(text, len, q, sizeof(q));
     if (s[0] == '*') {
         if (s[1] != '.') {
             snprintf(err,
                      errlen,
-                     "host name pattern \"%.300s\": '*' must be the whole "
+                     "host name pattern %s: '*' must be the whole "
                      "first label, as in \"*.example.net\"",
-                     text);
+                     q);
             return -1;
         }
         wildcard = true;
@@ -101,45 +105,45 @@ int namepat_parse(const char *text, namepat *out, char *err, size_t errlen)
         len--;
     }
     if (len == 0) {
-        snprintf(err, errlen, "host name pattern \"%.300s\": no name", text);
+        snprintf(err, errlen, "host name pattern %s: no name", q);
         return -1;
     }
     if (len > NAMEPAT_MAX) {
         snprintf(err,
                  errlen,
-                 "host name pattern \"%.300s\": longer than %d characters",
-                 text,
+                 "host name pattern %s: longer than %d characters",
+                 q,
                  NAMEPAT_MAX);
         return -1;
     }
     if (memchr(s, '*', len) != NULL) {
         snprintf(err,
                  errlen,
-                 "host name pattern \"%.300s\": '*' is allowed only as the "
+                 "host name pattern %s: '*' is allowed only as the "
                  "whole first label, as in \"*.example.net\"",
-                 text);
+                 q);
         return -1;
     }
     labels = name_copy(s, len, out->name, &why);
     if (labels == 0) {
-        snprintf(err, errlen, "host name pattern \"%.300s\": %s", text, why);
+        snprintf(err, errlen, "host name pattern %s: %s", q, why);
         return -1;
     }
     if (!wildcard && labels < 2) {
         snprintf(err,
                  errlen,
-                 "host name pattern \"%.300s\" is a single label: write the "
+                 "host name pattern %s is a single label: write the "
                  "full name, as in \"mx1.example.net\"",
-                 text);
+                 q);
         return -1;
     }
     if (wildcard && labels < 2) {
         snprintf(err,
                  errlen,
-                 "host name pattern \"%.300s\" covers a whole top-level "
+                 "host name pattern %s covers a whole top-level "
                  "domain: name the provider's domain, as in "
                  "\"*.example.net\"",
-                 text);
+                 q);
         return -1;
     }
     out->len = len;

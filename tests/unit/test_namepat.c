@@ -53,6 +53,8 @@ static void test_namepat_parse(void **state)
         {"mx 1.example.net", -1, "only letters", false},
         {"[192.0.2.1]", -1, "only letters", false},
         {"m\xc3\xa9l.example.net", -1, "only letters", false},
+        /* the text is quoted as every config message quotes it */
+        {"mx\x1b[31m.example.net", -1, "\"mx\\x1b[31m.example.net\"", false},
         {"a234567890123456789012345678901234567890123456789012345678901234"
          ".example.net", -1, "longer than 63", false},
         /* clang-format on */
